@@ -1,0 +1,69 @@
+// The rules for a contact's custom `data` (CONTRACT.md, "`data` rules"): a
+// shallow merge where null deletes a key, and the limits checked after it.
+// Objects built here have no prototype, so keys such as `__proto__` are plain
+// data and can never reach Object.prototype.
+import { invalidField } from './errors.js';
+import { codePointLength } from './text.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type ContactData = Record<string, JsonValue>;
+/** A patch: a key with value null deletes that key, any other value overwrites. */
+export type DataPatch = Record<string, JsonValue>;
+
+export const DATA_LIMITS = {
+  maxKeys: 100,
+  maxKeyLength: 100,
+  maxBytes: 32 * 1024,
+} as const;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function emptyData(): ContactData {
+  return Object.create(null) as ContactData;
+}
+
+/** Parses stored data (always a JSON object) into a prototype-free object. */
+export function parseData(json: string): ContactData {
+  return Object.assign(emptyData(), JSON.parse(json) as ContactData);
+}
+
+export function mergeData(current: ContactData, patch: DataPatch): ContactData {
+  const next = emptyData();
+  for (const key of Object.keys(current)) next[key] = current[key]!;
+  for (const key of Object.keys(patch)) {
+    const value = patch[key]!;
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  return next;
+}
+
+/**
+ * Checks the limits on a merged `data` object and returns its compact JSON,
+ * which is what gets stored. Throws a 400 naming the limit that was passed.
+ */
+export function serializeData(data: ContactData): string {
+  const keys = Object.keys(data);
+  if (keys.length > DATA_LIMITS.maxKeys) {
+    throw invalidField('data', `data may have at most ${DATA_LIMITS.maxKeys} keys (has ${keys.length})`);
+  }
+  for (const key of keys) {
+    const length = codePointLength(key);
+    if (length < 1 || length > DATA_LIMITS.maxKeyLength) {
+      throw invalidField('data', `data keys must be 1-${DATA_LIMITS.maxKeyLength} characters long`);
+    }
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(data);
+  } catch {
+    // Only a structure nested deeper than the engine can walk gets here.
+    throw invalidField('data', 'data is nested too deeply');
+  }
+  if (Buffer.byteLength(json, 'utf8') > DATA_LIMITS.maxBytes) {
+    throw invalidField('data', `data may be at most ${DATA_LIMITS.maxBytes} bytes of JSON`);
+  }
+  return json;
+}

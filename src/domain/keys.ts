@@ -1,0 +1,46 @@
+// API keys: generated here, shown once, stored only as their SHA-256 hash.
+// A key is `sk_` (secret) or `pk_` (public) and 32 random bytes in base62.
+import { createHash, randomBytes } from 'node:crypto';
+
+export type KeyKind = 'secret' | 'public';
+
+const PREFIX: Record<KeyKind, string> = { secret: 'sk_', public: 'pk_' };
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const KEY_BODY_LENGTH = 43; // 32 bytes need at most 43 base62 digits
+const DISPLAY_PREFIX_LENGTH = 3 + 8;
+
+function toBase62(bytes: Buffer): string {
+  let value = BigInt('0x' + bytes.toString('hex'));
+  let digits = '';
+  while (value > 0n) {
+    digits = BASE62[Number(value % 62n)]! + digits;
+    value /= 62n;
+  }
+  return digits.padStart(KEY_BODY_LENGTH, '0');
+}
+
+export interface NewKey {
+  raw: string;
+  hash: Buffer;
+  /** The first characters, enough to recognise a key in a list; never enough to use it. */
+  prefix: string;
+}
+
+export function generateKey(kind: KeyKind): NewKey {
+  const raw = PREFIX[kind] + toBase62(randomBytes(32));
+  return { raw, hash: hashKey(raw), prefix: raw.slice(0, DISPLAY_PREFIX_LENGTH) };
+}
+
+export function hashKey(raw: string): Buffer {
+  return createHash('sha256').update(raw, 'utf8').digest();
+}
+
+/**
+ * The token of an `Authorization: Bearer …` header (scheme case-insensitive),
+ * or undefined when the header is missing, of another scheme, or empty.
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  return match?.[1];
+}

@@ -1,0 +1,132 @@
+// The HTTP application: fastify with our error envelope, request ids, one log
+// line per request, strict JSON bodies, the OpenAPI document, and the routes.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { IncomingMessage as Req, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { AppError } from '../domain/errors.js';
+import { ContactService } from '../domain/contacts.js';
+import { ProjectService } from '../domain/projects.js';
+import type { Store } from '../storage/store.js';
+import { handleError, sendError } from './error-response.js';
+import { methodNotAllowed } from './method-not-allowed.js';
+import { contactRoutes } from './routes/contacts.js';
+import { operationRoutes } from './routes/operations.js';
+import { ContactSchema, ErrorSchema } from './schemas.js';
+import { validatorCompiler } from './validation.js';
+
+export type FastifyTypeBox = FastifyInstance<RawServerDefault, Req, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The project of the API key that authenticated this request. */
+    projectId: string;
+  }
+}
+
+export interface AppOptions {
+  store: Store;
+  logger: FastifyBaseLogger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const JSON_BODY_LIMIT = 1024 * 1024;
+
+function requestIdOf(raw: IncomingMessage): string {
+  const given = raw.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export async function buildApp({ store, logger }: AppOptions): Promise<FastifyTypeBox> {
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    requestIdLogLabel: 'requestId',
+    genReqId: requestIdOf,
+    bodyLimit: JSON_BODY_LIMIT,
+    // `__proto__` and `constructor` are ordinary data keys here; our objects
+    // never let them reach a prototype (see domain/data.ts).
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+    frameworkErrors: (error, request, reply) =>
+      sendError(reply, new AppError('VALIDATION_ERROR', `The request is malformed: ${error.message}`)),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(handleError);
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    if (bytes.length === 0 && (request.method === 'DELETE' || request.method === 'GET')) return done(null, undefined);
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return done(new AppError('INVALID_JSON', 'The body is not valid UTF-8'), undefined);
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError('INVALID_JSON', 'The body is not valid JSON'), undefined);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-ID', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+
+  const allowed = methodNotAllowed(app);
+  app.setNotFoundHandler((request, reply) => {
+    const methods = allowed(request.url);
+    if (methods.length > 0) {
+      reply.header('Allow', methods.join(', '));
+      return sendError(reply, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${methods.join(', ')}`));
+    }
+    return sendError(reply, new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  app.addSchema(ErrorSchema);
+  app.addSchema(ContactSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rolodex',
+        version: '1',
+        description: 'Contacts for email platforms. Every /contacts endpoint needs `Authorization: Bearer sk_…`.',
+      },
+      components: { securitySchemes: { secretKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ secretKey: [] }],
+    },
+    // Name components after their $id (Contact, Error) rather than def-0, def-1.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  operationRoutes(app, store);
+
+  const projects = new ProjectService(store);
+  const contacts = new ContactService(store);
+  await app.register(async (scope) => {
+    const api = scope.withTypeProvider<TypeBoxTypeProvider>();
+    api.decorateRequest('projectId', '');
+    api.addHook('onRequest', async (request) => {
+      request.projectId = await projects.authenticate(request.headers.authorization);
+    });
+    contactRoutes(api, contacts);
+  });
+
+  return app;
+}

@@ -1,0 +1,61 @@
+// The one error envelope, and the mapping from everything that can go wrong
+// in a request (our AppErrors, schema validation, fastify's own body errors)
+// to it. Anything unexpected is a 500 with a generic message, logged with the
+// request id; no stack or SQL ever reaches a client.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, validationError, type FieldError } from '../domain/errors.js';
+import { fieldErrors } from './validation.js';
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+const FASTIFY_ERRORS: Record<string, () => AppError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than 1 MiB'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
+    new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('INVALID_JSON', 'The body is empty; send a JSON object'),
+  FST_ERR_CTP_INVALID_JSON_BODY: () => new AppError('INVALID_JSON', 'The body is not valid JSON'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+    validationError([{ field: 'Content-Length', message: 'Does not match the body' }]),
+};
+
+function toAppError(error: FastifyError): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error.validation) {
+    const part = error.validationContext ?? 'body';
+    return validationError(fieldErrors(error.validation as never, part));
+  }
+  const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
+  if (known) return known();
+  const status = error.statusCode ?? 500;
+  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large');
+  if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type');
+  if (status >= 400 && status < 500) return validationError([{ field: '', message: 'The request is malformed' }]);
+  return undefined;
+}
+
+export function errorBody(error: AppError, requestId: string): string {
+  const body: Record<string, unknown> = {
+    code: error.code,
+    message: error.message,
+    statusCode: error.statusCode,
+    requestId,
+  };
+  if (error.errors) body.errors = error.errors satisfies FieldError[];
+  return JSON.stringify({ error: body });
+}
+
+/** Sends an already-serialised JSON body. */
+export function sendJson(reply: FastifyReply, status: number, json: string): FastifyReply {
+  return reply.code(status).type(JSON_TYPE).send(json);
+}
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  return reply.code(error.statusCode).type(JSON_TYPE).send(errorBody(error, reply.request.id));
+}
+
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const known = toAppError(error);
+  if (known) return sendError(reply, known);
+  request.log.error({ err: error }, 'request failed');
+  return sendError(reply, new AppError('INTERNAL_SERVER_ERROR', 'Internal server error'));
+}

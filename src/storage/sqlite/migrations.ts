@@ -1,0 +1,88 @@
+// The SQLite schema, one migration a version. Applied in order inside BEGIN
+// IMMEDIATE, so two processes starting at once apply each exactly once.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'projects, keys and contacts',
+    sql: `
+      CREATE TABLE projects (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE api_keys (
+        id         TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects (id),
+        kind       TEXT NOT NULL CHECK (kind IN ('secret', 'public')),
+        hash       BLOB NOT NULL UNIQUE,
+        prefix     TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) WITHOUT ROWID;
+      CREATE INDEX api_keys_by_project ON api_keys (project_id, created_at);
+
+      -- seq is the rowid the full-text index points at; (project_id, id) is the key.
+      CREATE TABLE contacts (
+        seq        INTEGER PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        email      TEXT NOT NULL,
+        subscribed INTEGER NOT NULL,
+        data       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (project_id, id),
+        UNIQUE (project_id, email)
+      );
+      CREATE INDEX contacts_page ON contacts (project_id, created_at DESC, id DESC);
+      CREATE INDEX contacts_page_subscribed ON contacts (project_id, subscribed, created_at DESC, id DESC);
+
+      -- Substring search on email through a trigram index.
+      CREATE VIRTUAL TABLE contacts_search USING fts5 (
+        email, content = 'contacts', content_rowid = 'seq', tokenize = 'trigram'
+      );
+      CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts BEGIN
+        INSERT INTO contacts_search (rowid, email) VALUES (NEW.seq, NEW.email);
+      END;
+      CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts BEGIN
+        INSERT INTO contacts_search (contacts_search, rowid, email) VALUES ('delete', OLD.seq, OLD.email);
+      END;
+      CREATE TRIGGER contacts_search_update AFTER UPDATE OF email ON contacts BEGIN
+        INSERT INTO contacts_search (contacts_search, rowid, email) VALUES ('delete', OLD.seq, OLD.email);
+        INSERT INTO contacts_search (rowid, email) VALUES (NEW.seq, NEW.email);
+      END;
+
+      -- Per-project counts kept in step with every write, so a first page
+      -- never counts a million rows.
+      CREATE TABLE project_counts (
+        project_id TEXT PRIMARY KEY,
+        total      INTEGER NOT NULL DEFAULT 0,
+        subscribed INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      CREATE TRIGGER project_counts_create AFTER INSERT ON projects BEGIN
+        INSERT INTO project_counts (project_id) VALUES (NEW.id);
+      END;
+      CREATE TRIGGER contacts_count_insert AFTER INSERT ON contacts BEGIN
+        UPDATE project_counts SET total = total + 1, subscribed = subscribed + NEW.subscribed
+        WHERE project_id = NEW.project_id;
+      END;
+      CREATE TRIGGER contacts_count_delete AFTER DELETE ON contacts BEGIN
+        UPDATE project_counts SET total = total - 1, subscribed = subscribed - OLD.subscribed
+        WHERE project_id = OLD.project_id;
+      END;
+      CREATE TRIGGER contacts_count_update AFTER UPDATE OF subscribed ON contacts
+      WHEN NEW.subscribed <> OLD.subscribed BEGIN
+        UPDATE project_counts SET subscribed = subscribed + NEW.subscribed - OLD.subscribed
+        WHERE project_id = NEW.project_id;
+      END;
+    `,
+  },
+];

@@ -1,0 +1,231 @@
+// The embedded store: one SQLite file in WAL mode through better-sqlite3.
+// Calls are synchronous underneath; each write is one IMMEDIATE transaction,
+// which serialises writers across processes as well as within this one.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import {
+  EmailTakenError,
+  type ApiKeyRecord,
+  type ContactFilter,
+  type ContactPageQuery,
+  type ContactRecord,
+  type ContactStore,
+  type DecideContact,
+  type DecideExistingContact,
+  type KeyStore,
+  type ProjectRecord,
+  type ProjectStore,
+  type Store,
+} from '../store.js';
+import { migrations } from './migrations.js';
+import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries } from './queries.js';
+
+interface ContactRow {
+  id: string;
+  email: string;
+  subscribed: number;
+  data: string;
+  created_at: number;
+  updated_at: number;
+}
+
+interface KeyRow {
+  id: string;
+  project_id: string;
+  kind: 'secret' | 'public';
+  hash: Buffer;
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+function toContact(row: ContactRow): ContactRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    subscribed: row.subscribed === 1,
+    dataJson: row.data,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toKey(row: KeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    kind: row.kind,
+    hash: row.hash,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+export function openSqliteDatabase(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite';
+  readonly projects: ProjectStore;
+  readonly keys: KeyStore;
+  readonly contacts: ContactStore;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(readonly db: Db) {
+    this.projects = {
+      create: async (project, keys) => this.createProject(project, keys),
+      get: async (projectId) => this.getProject(projectId),
+    };
+    this.keys = {
+      insert: async (key) => void this.statement(queries.keys_insert).run(key),
+      list: async (projectId) => (this.statement(queries.keys_list).all(projectId) as KeyRow[]).map(toKey),
+      revoke: async (keyId, at) => this.statement(queries.keys_revoke).run(at, keyId).changes === 1,
+      findByHash: async (hash) => {
+        const row = this.statement(queries.keys_find_by_hash).get(hash) as KeyRow | undefined;
+        return row && toKey(row);
+      },
+    };
+    this.contacts = {
+      upsertByEmail: async (projectId, email, decide) => this.upsertByEmail(projectId, email, decide),
+      updateById: async (projectId, id, decide) => this.updateById(projectId, id, decide),
+      getById: async (projectId, id) => this.getContact(projectId, id),
+      deleteById: async (projectId, id) => this.statement(queries.contacts_delete).run(projectId, id).changes === 1,
+      listPage: async (projectId, query) => this.listPage(projectId, query),
+      count: async (projectId, filter) => this.count(projectId, filter),
+    };
+  }
+
+  static open(file: string): SqliteStore {
+    return new SqliteStore(openSqliteDatabase(file));
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const apply = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as { version: number | null };
+      for (const migration of migrations) {
+        if (migration.version <= (row.version ?? 0)) continue;
+        this.db.exec(migration.sql);
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(migration.version, migration.name, Date.now());
+      }
+    });
+    apply.immediate();
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private createProject(project: ProjectRecord, keys: ApiKeyRecord[]): void {
+    this.db
+      .transaction(() => {
+        this.statement(queries.projects_insert).run(project.id, project.name, project.createdAt);
+        for (const key of keys) this.statement(queries.keys_insert).run(key);
+      })
+      .immediate();
+  }
+
+  private getProject(projectId: string): ProjectRecord | undefined {
+    const row = this.statement(queries.projects_get).get(projectId) as
+      | { id: string; name: string; created_at: number }
+      | undefined;
+    return row && { id: row.id, name: row.name, createdAt: row.created_at };
+  }
+
+  private getContact(projectId: string, id: string): ContactRecord | undefined {
+    const row = this.statement(queries.contacts_get_by_id).get(projectId, id) as ContactRow | undefined;
+    return row && toContact(row);
+  }
+
+  private insertContact(projectId: string, c: ContactRecord): void {
+    this.statement(queries.contacts_insert).run(
+      projectId, c.id, c.email, c.subscribed ? 1 : 0, c.dataJson, c.createdAt, c.updatedAt,
+    );
+  }
+
+  private updateContact(projectId: string, c: ContactRecord): void {
+    this.statement(queries.contacts_update).run(
+      c.email, c.subscribed ? 1 : 0, c.dataJson, c.updatedAt, projectId, c.id,
+    );
+  }
+
+  private upsertByEmail(projectId: string, email: string, decide: DecideContact) {
+    return this.db
+      .transaction(() => {
+        const row = this.statement(queries.contacts_get_by_email).get(projectId, email) as ContactRow | undefined;
+        const current = row && toContact(row);
+        const next = decide(current);
+        if (!current) this.insertContact(projectId, next);
+        else if (next !== current) this.updateContact(projectId, next);
+        return { contact: next, created: !current };
+      })
+      .immediate();
+  }
+
+  private updateById(projectId: string, id: string, decide: DecideExistingContact) {
+    return this.db
+      .transaction(() => {
+        const current = this.getContact(projectId, id);
+        if (!current) return undefined;
+        const next = decide(current);
+        if (next !== current) {
+          try {
+            this.updateContact(projectId, next);
+          } catch (error) {
+            if (isUniqueViolation(error)) throw new EmailTakenError();
+            throw error;
+          }
+        }
+        return next;
+      })
+      .immediate();
+  }
+
+  private listPage(projectId: string, query: ContactPageQuery): ContactRecord[] {
+    const { where, params } = contactsWhere(projectId, query);
+    const rows = this.statement(contactsListPageSql(where)).all(...params, query.limit) as ContactRow[];
+    return rows.map(toContact);
+  }
+
+  private count(projectId: string, filter: ContactFilter): number {
+    if (filter.search === undefined) {
+      const counts = this.statement(queries.contacts_counts).get(projectId) as
+        | { total: number; subscribed: number }
+        | undefined;
+      if (!counts) return 0;
+      if (filter.subscribed === undefined) return counts.total;
+      return filter.subscribed ? counts.subscribed : counts.total - counts.subscribed;
+    }
+    const { where, params } = contactsWhere(projectId, filter);
+    return (this.statement(contactsCountMatchingSql(where)).get(...params) as { n: number }).n;
+  }
+}
