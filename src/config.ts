@@ -10,6 +10,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   rateLimit: { perSecond: number; burst: number } | undefined;
   jobRetentionDays: number;
+  /** How many jobs one worker process runs at once. */
+  workerConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -75,5 +77,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     rateLimit,
     jobRetentionDays: readInteger(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
+    workerConcurrency: readInteger(env, 'WORKER_CONCURRENCY', 4, 1, 64),
   };
 }

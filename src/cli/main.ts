@@ -3,7 +3,13 @@ import { Command } from 'commander';
 import { ConfigError } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import { keyCommands, projectCommands } from './manage.js';
-import { runProcess } from './run.js';
+import type { ProcessRoles } from './run.js';
+
+// The HTTP stack takes ~1 s to load: only the long-running processes pay for it.
+async function runProcess(roles: ProcessRoles): Promise<void> {
+  const { runProcess: run } = await import('./run.js');
+  await run(roles);
+}
 
 const program = new Command('rolodex')
   .description('Contacts for email platforms')

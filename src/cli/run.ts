@@ -1,7 +1,7 @@
 // The long-running processes: `serve` (API and worker), `api`, `worker`, and
 // `migrate`. Every one of them brings the schema up to date first.
 import { loadConfig } from '../config.js';
-import { buildApp } from '../http/app.js';
+import { JobRunner } from '../jobs/runner.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../storage/open-store.js';
 
@@ -21,16 +21,24 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
     return;
   }
 
-  const app = roles.api ? await buildApp({ store, logger }) : undefined;
+  const runner = roles.worker
+    ? new JobRunner({ store, logger, concurrency: config.workerConcurrency, retentionDays: config.jobRetentionDays })
+    : undefined;
+  // Loaded only here: `migrate` and `worker` need no HTTP stack.
+  const app = roles.api
+    ? await (await import('../http/app.js')).buildApp({ store, logger, onJobQueued: () => runner?.wake() })
+    : undefined;
+  runner?.start();
   if (app) await app.listen({ port: config.port, host: config.host });
-  if (roles.worker && !roles.api) logger.info('worker started; no job types are registered yet');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await app?.close();
+    // Stop taking requests and jobs; in-flight requests finish, and each
+    // running job commits its current batch and is given back.
+    await Promise.all([app?.close(), runner?.stop()]);
     await store.close();
     process.exit(0);
   };

@@ -69,7 +69,9 @@ export class ProjectService {
   }
 
   async revokeKey(keyId: string): Promise<void> {
-    if (!(await this.store.keys.revoke(keyId, Date.now()))) throw notFound('Live key');
+    if (!(await this.store.keys.revoke(keyId, Date.now()))) {
+      throw new AppError('NOT_FOUND', `Key ${keyId} not found, or already revoked`);
+    }
   }
 
   /**

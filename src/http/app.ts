@@ -9,11 +9,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AppError } from '../domain/errors.js';
 import { ContactService } from '../domain/contacts.js';
+import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
 import type { Store } from '../storage/store.js';
 import { handleError, sendError } from './error-response.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { contactRoutes } from './routes/contacts.js';
+import { jobRoutes } from './routes/jobs.js';
 import { operationRoutes } from './routes/operations.js';
 import { ContactSchema, ErrorSchema } from './schemas.js';
 import { validatorCompiler } from './validation.js';
@@ -30,6 +32,8 @@ declare module 'fastify' {
 export interface AppOptions {
   store: Store;
   logger: FastifyBaseLogger;
+  /** Called whenever a job is accepted (the in-process worker wakes up). */
+  onJobQueued?: () => void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -42,7 +46,7 @@ function requestIdOf(raw: IncomingMessage): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export async function buildApp({ store, logger }: AppOptions): Promise<FastifyTypeBox> {
+export async function buildApp({ store, logger, onJobQueued }: AppOptions): Promise<FastifyTypeBox> {
   const app = Fastify({
     loggerInstance: logger,
     disableRequestLogging: true,
@@ -119,6 +123,7 @@ export async function buildApp({ store, logger }: AppOptions): Promise<FastifyTy
 
   const projects = new ProjectService(store);
   const contacts = new ContactService(store);
+  const jobs = new JobService(store, onJobQueued);
   await app.register(async (scope) => {
     const api = scope.withTypeProvider<TypeBoxTypeProvider>();
     api.decorateRequest('projectId', '');
@@ -126,6 +131,7 @@ export async function buildApp({ store, logger }: AppOptions): Promise<FastifyTy
       request.projectId = await projects.authenticate(request.headers.authorization);
     });
     contactRoutes(api, contacts);
+    await jobRoutes(api, jobs);
   });
 
   return app;

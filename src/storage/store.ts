@@ -87,11 +87,91 @@ export interface ContactStore {
   count(projectId: string, filter: ContactFilter): Promise<number>;
 }
 
+export type JobType = 'import' | 'bulk-subscribe' | 'bulk-unsubscribe' | 'bulk-delete';
+export type JobState = 'queued' | 'active' | 'completed' | 'failed';
+
+export interface JobRecord {
+  projectId: string;
+  id: string;
+  type: JobType;
+  state: JobState;
+  /** What the job works on (an import's CSV layout, a bulk job's ids), as JSON. */
+  payloadJson: string;
+  progress: number;
+  /** The `result` object of the status endpoint, as JSON. */
+  resultJson: string;
+  /** Records already applied (imports): where a resumed job picks up. */
+  checkpoint: number;
+  failedReason: string | null;
+  attempts: number;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+/** Proof that a worker holds a job; every write of the job checks it. */
+export interface JobLease {
+  projectId: string;
+  jobId: string;
+  workerId: string;
+  leaseMs: number;
+}
+
+export interface JobProgress {
+  progress: number;
+  resultJson: string;
+  checkpoint: number;
+  /** Set on the step that ends the job: it becomes completed or failed and its file is deleted. */
+  outcome?: { state: 'completed' | 'failed'; failedReason: string | null };
+}
+
+export interface ContactWrites {
+  inserts: ContactRecord[];
+  updates: ContactRecord[];
+  deletes: string[];
+}
+
+/** Which contacts a job step reads before deciding: by email (imports) or by id (bulk). */
+export type ContactSelection = { emails: string[] } | { ids: string[] };
+
+/**
+ * Plans one job step from the current state of the selected contacts. Runs
+ * inside the step's transaction; it must not have side effects of its own.
+ */
+export type PlanJobStep = (existing: ContactRecord[]) => { writes: ContactWrites; progress: JobProgress };
+
+export interface JobStore {
+  /** Stores the job (and its uploaded file) and makes it deliverable, in one transaction. */
+  create(job: JobRecord, file?: Buffer): Promise<void>;
+  get(projectId: string, id: string): Promise<JobRecord | undefined>;
+  /**
+   * Takes the next job that is queued, or active under a lease that ran out
+   * (or whose owner is listed in `abandonedBy`), and leases it to workerId.
+   */
+  claim(workerId: string, leaseMs: number, abandonedBy?: string[]): Promise<JobRecord | undefined>;
+  /** The owners of the leases on active jobs. */
+  leaseOwners(): Promise<string[]>;
+  readFile(projectId: string, jobId: string): Promise<Buffer | undefined>;
+  /** Extends a lease; false when the worker no longer holds the job. */
+  renew(lease: JobLease): Promise<boolean>;
+  /**
+   * One step of a job: the contact writes and the job's progress commit in one
+   * transaction, which also renews the lease. False, with nothing written,
+   * when the lease was lost.
+   */
+  step(lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean>;
+  /** Gives a job back (still active, no owner) so any worker can take it at once. */
+  release(lease: JobLease): Promise<void>;
+  /** Deletes jobs that finished before `time`; returns how many. */
+  deleteFinishedBefore(time: number): Promise<number>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly projects: ProjectStore;
   readonly keys: KeyStore;
   readonly contacts: ContactStore;
+  readonly jobs: JobStore;
   /** Brings the schema to the current version; safe when several processes call it at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers. */

@@ -86,3 +86,38 @@ export const migrations: Migration[] = [
     `,
   },
 ];
+
+migrations.push({
+  version: 2,
+  name: 'jobs and their files',
+  sql: `
+    CREATE TABLE jobs (
+      project_id    TEXT NOT NULL,
+      id            TEXT NOT NULL,
+      type          TEXT NOT NULL CHECK (type IN ('import', 'bulk-subscribe', 'bulk-unsubscribe', 'bulk-delete')),
+      state         TEXT NOT NULL CHECK (state IN ('queued', 'active', 'completed', 'failed')),
+      payload       TEXT NOT NULL,
+      progress      INTEGER NOT NULL DEFAULT 0,
+      result        TEXT NOT NULL,
+      checkpoint    INTEGER NOT NULL DEFAULT 0,
+      failed_reason TEXT,
+      attempts      INTEGER NOT NULL DEFAULT 0,
+      locked_by     TEXT,
+      locked_until  INTEGER NOT NULL DEFAULT 0,
+      created_at    INTEGER NOT NULL,
+      started_at    INTEGER,
+      finished_at   INTEGER,
+      PRIMARY KEY (project_id, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX jobs_pending ON jobs (state, created_at) WHERE state IN ('queued', 'active');
+    CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+
+    -- The uploaded CSV, kept until its job ends so any worker can read it.
+    CREATE TABLE job_files (
+      project_id TEXT NOT NULL,
+      job_id     TEXT NOT NULL,
+      content    BLOB NOT NULL,
+      PRIMARY KEY (project_id, job_id)
+    ) WITHOUT ROWID;
+  `,
+});

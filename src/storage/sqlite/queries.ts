@@ -63,3 +63,55 @@ export function contactsListPageSql(where: string): string {
 export function contactsCountMatchingSql(where: string): string {
   return `SELECT count(*) AS n FROM contacts WHERE ${where}`;
 }
+
+const JOB_COLUMNS = `project_id, id, type, state, payload, progress, result, checkpoint, failed_reason, attempts,
+  created_at, started_at, finished_at`;
+
+export const jobQueries = {
+  jobs_insert: `INSERT INTO jobs (project_id, id, type, state, payload, progress, result, checkpoint, created_at)
+                VALUES (@projectId, @id, @type, @state, @payloadJson, @progress, @resultJson, @checkpoint, @createdAt)`,
+  job_files_insert: 'INSERT INTO job_files (project_id, job_id, content) VALUES (?, ?, ?)',
+  job_files_get: 'SELECT content FROM job_files WHERE project_id = ? AND job_id = ?',
+  job_files_delete: 'DELETE FROM job_files WHERE project_id = ? AND job_id = ?',
+  jobs_get: `SELECT ${JOB_COLUMNS} FROM jobs WHERE project_id = ? AND id = ?`,
+  jobs_get_leased: `SELECT ${JOB_COLUMNS} FROM jobs
+                    WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
+  // The next job to work on: queued, or active but abandoned. Projects with
+  // fewer jobs running go first, so one project's pile cannot starve others.
+  jobs_next: `SELECT project_id, id FROM jobs AS j
+              WHERE state = 'queued'
+                 OR (state = 'active' AND (locked_until < @now OR locked_by IN (SELECT value FROM json_each(@abandoned))))
+              ORDER BY (SELECT count(*) FROM jobs AS r
+                        WHERE r.project_id = j.project_id AND r.state = 'active' AND r.locked_until >= @now),
+                       created_at
+              LIMIT 1`,
+  jobs_claim: `UPDATE jobs SET state = 'active', locked_by = @workerId, locked_until = @until,
+                 started_at = coalesce(started_at, @now), attempts = attempts + 1
+               WHERE project_id = @projectId AND id = @id
+               RETURNING ${JOB_COLUMNS}`,
+  jobs_lease_owners: "SELECT DISTINCT locked_by FROM jobs WHERE state = 'active' AND locked_by IS NOT NULL",
+  jobs_renew: `UPDATE jobs SET locked_until = ?
+               WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
+  jobs_progress: `UPDATE jobs SET progress = @progress, result = @resultJson, checkpoint = @checkpoint, locked_until = @until
+                  WHERE project_id = @projectId AND id = @id`,
+  jobs_finish: `UPDATE jobs SET state = @state, failed_reason = @failedReason, finished_at = @now,
+                  locked_by = NULL, locked_until = 0
+                WHERE project_id = @projectId AND id = @id`,
+  jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0
+                 WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
+  jobs_delete_finished: 'DELETE FROM jobs WHERE finished_at < ?',
+
+  // Batch statements for job steps: one statement per batch, rows passed as JSON.
+  contacts_select_by_emails: `SELECT ${CONTACT_COLUMNS} FROM contacts
+                              WHERE project_id = ? AND email IN (SELECT value FROM json_each(?))`,
+  contacts_select_by_ids: `SELECT ${CONTACT_COLUMNS} FROM contacts
+                           WHERE project_id = ? AND id IN (SELECT value FROM json_each(?))`,
+  contacts_insert_batch: `INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
+                          SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+                          FROM json_each(?)`,
+  contacts_update_batch: `UPDATE contacts SET email = u.value ->> 1, subscribed = u.value ->> 2, data = u.value ->> 3,
+                            updated_at = u.value ->> 5
+                          FROM json_each(?) AS u
+                          WHERE contacts.project_id = ? AND contacts.id = u.value ->> 0`,
+  contacts_delete_batch: 'DELETE FROM contacts WHERE project_id = ? AND id IN (SELECT value FROM json_each(?))',
+} as const;

@@ -20,49 +20,9 @@ import {
   type Store,
 } from '../store.js';
 import { migrations } from './migrations.js';
+import { toContact, toKey, type ContactRow, type KeyRow } from './rows.js';
+import { SqliteJobStore } from './sqlite-jobs.js';
 import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries } from './queries.js';
-
-interface ContactRow {
-  id: string;
-  email: string;
-  subscribed: number;
-  data: string;
-  created_at: number;
-  updated_at: number;
-}
-
-interface KeyRow {
-  id: string;
-  project_id: string;
-  kind: 'secret' | 'public';
-  hash: Buffer;
-  prefix: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-function toContact(row: ContactRow): ContactRecord {
-  return {
-    id: row.id,
-    email: row.email,
-    subscribed: row.subscribed === 1,
-    dataJson: row.data,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toKey(row: KeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    kind: row.kind,
-    hash: row.hash,
-    prefix: row.prefix,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-  };
-}
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -83,6 +43,7 @@ export class SqliteStore implements Store {
   readonly projects: ProjectStore;
   readonly keys: KeyStore;
   readonly contacts: ContactStore;
+  readonly jobs: SqliteJobStore;
   private readonly statements = new Map<string, Statement>();
 
   constructor(readonly db: Db) {
@@ -107,6 +68,7 @@ export class SqliteStore implements Store {
       listPage: async (projectId, query) => this.listPage(projectId, query),
       count: async (projectId, filter) => this.count(projectId, filter),
     };
+    this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
   }
 
   static open(file: string): SqliteStore {
@@ -136,7 +98,7 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
-  private statement(sql: string): Statement {
+  statement(sql: string): Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);

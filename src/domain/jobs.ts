@@ -1,0 +1,140 @@
+// Accepting jobs and reporting on them: CSV imports and bulk subscribe,
+// unsubscribe and delete. Everything is checked before a job is stored; the
+// job row is then the only truth about it (see src/jobs/ for the worker).
+import type { JobRecord, JobType, Store } from '../storage/store.js';
+import { inspectCsv, type Delimiter } from './csv.js';
+import { invalidField, notFound } from './errors.js';
+import { newId, isId } from './ids.js';
+import type { RowError } from './import-rows.js';
+
+export const MAX_DATA_COLUMNS = 100;
+export const MAX_REPORTED_ERRORS = 1000;
+
+export type BulkOperation = 'subscribe' | 'unsubscribe' | 'delete';
+
+export interface ImportPayload {
+  delimiter: Delimiter;
+  headers: string[];
+}
+
+export interface BulkPayload {
+  contactIds: string[];
+}
+
+export interface ImportResult {
+  totalRows: number;
+  processedRows: number;
+  successCount: number;
+  createdCount: number;
+  updatedCount: number;
+  failureCount: number;
+  errors: RowError[];
+}
+
+export interface BulkResult {
+  operation: BulkOperation;
+  totalRequested: number;
+  successCount: number;
+  unchangedCount: number;
+  failureCount: number;
+  errors: { contactId: string; error: string }[];
+}
+
+export interface JobView {
+  id: string;
+  type: JobType;
+  state: JobRecord['state'];
+  progress: number;
+  result: ImportResult | BulkResult;
+  failedReason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+function iso(time: number | null): string | null {
+  return time === null ? null : new Date(time).toISOString();
+}
+
+function queuedJob(projectId: string, type: JobType, payload: unknown, result: unknown): JobRecord {
+  const id = newId();
+  return {
+    projectId,
+    id,
+    type,
+    state: 'queued',
+    payloadJson: JSON.stringify(payload),
+    progress: 0,
+    resultJson: JSON.stringify(result),
+    checkpoint: 0,
+    failedReason: null,
+    attempts: 0,
+    createdAt: Date.now(),
+    startedAt: null,
+    finishedAt: null,
+  };
+}
+
+export class JobService {
+  constructor(
+    private readonly store: Store,
+    /** Told of every job accepted, so an in-process worker can start at once. */
+    private readonly onQueued: () => void = () => {},
+  ) {}
+
+  async acceptImport(projectId: string, file: Buffer): Promise<string> {
+    const layout = await inspectCsv(file);
+    const dataColumns = layout.headers.filter((h) => !['email', 'subscribed'].includes(h.toLowerCase())).length;
+    if (dataColumns > MAX_DATA_COLUMNS) {
+      throw invalidField('file', `A CSV may have at most ${MAX_DATA_COLUMNS} data columns (has ${dataColumns})`);
+    }
+    const payload: ImportPayload = { delimiter: layout.delimiter, headers: layout.headers };
+    const result: ImportResult = {
+      totalRows: layout.totalRows,
+      processedRows: 0,
+      successCount: 0,
+      createdCount: 0,
+      updatedCount: 0,
+      failureCount: 0,
+      errors: [],
+    };
+    const job = queuedJob(projectId, 'import', payload, result);
+    await this.store.jobs.create(job, file);
+    this.onQueued();
+    return job.id;
+  }
+
+  async acceptBulk(projectId: string, operation: BulkOperation, contactIds: string[]): Promise<string> {
+    const unique = [...new Set(contactIds)];
+    const payload: BulkPayload = { contactIds: unique };
+    const result: BulkResult = {
+      operation,
+      totalRequested: unique.length,
+      successCount: 0,
+      unchangedCount: 0,
+      failureCount: 0,
+      errors: [],
+    };
+    const job = queuedJob(projectId, `bulk-${operation}`, payload, result);
+    await this.store.jobs.create(job);
+    this.onQueued();
+    return job.id;
+  }
+
+  /** A job of this project and kind; any other answers 404 like a missing one. */
+  async get(projectId: string, id: string, kind: 'import' | 'bulk'): Promise<JobView> {
+    const job = isId(id) ? await this.store.jobs.get(projectId, id) : undefined;
+    if (!job || (kind === 'import') !== (job.type === 'import')) throw notFound('Job');
+    return {
+      id: job.id,
+      type: job.type,
+      state: job.state,
+      progress: job.progress,
+      result: JSON.parse(job.resultJson) as ImportResult | BulkResult,
+      failedReason: job.failedReason,
+      createdAt: iso(job.createdAt)!,
+      startedAt: iso(job.startedAt),
+      finishedAt: iso(job.finishedAt),
+    };
+  }
+}

@@ -1,0 +1,117 @@
+// Asynchronous work: CSV imports, bulk subscribe/unsubscribe/delete, and the
+// status endpoints of both kinds of job.
+import multipart from '@fastify/multipart';
+import { Type } from 'typebox';
+import type { FastifyTypeBox } from '../app.js';
+import { AppError, invalidField } from '../../domain/errors.js';
+import type { BulkOperation, JobService } from '../../domain/jobs.js';
+import { sendJson } from '../error-response.js';
+import { errorResponses } from '../schemas.js';
+import { multipartLimits, readCsvUpload } from '../upload.js';
+
+const Queued = Type.Object({ message: Type.String(), jobId: Type.String() });
+const JobParams = Type.Object({ jobId: Type.String() });
+const JobStatus = Type.Object({
+  id: Type.String(),
+  type: Type.String({ enum: ['import', 'bulk-subscribe', 'bulk-unsubscribe', 'bulk-delete'] }),
+  state: Type.String({ enum: ['queued', 'active', 'completed', 'failed'] }),
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  result: Type.Object({}, { additionalProperties: true }),
+  failedReason: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+const BulkBody = Type.Object(
+  {
+    contactIds: Type.Array(Type.String(), { minItems: 1, maxItems: 1000, description: 'Duplicates count once' }),
+    mode: Type.Optional(Type.Literal('ids')),
+  },
+  { additionalProperties: false },
+);
+
+const OPERATIONS: { operation: BulkOperation; label: string }[] = [
+  { operation: 'subscribe', label: 'Bulk subscribe' },
+  { operation: 'unsubscribe', label: 'Bulk unsubscribe' },
+  { operation: 'delete', label: 'Bulk delete' },
+];
+
+export async function jobRoutes(app: FastifyTypeBox, jobs: JobService): Promise<void> {
+  await app.register(multipart, { limits: multipartLimits, throwFileSizeLimit: false });
+
+  app.post(
+    '/contacts/import',
+    {
+      schema: {
+        summary: 'Import contacts from a CSV (multipart/form-data, field "file", at most 5 MiB)',
+        tags: ['jobs'],
+        consumes: ['multipart/form-data'],
+        response: { 202: Queued, ...errorResponses(400, 401, 403, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) {
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as multipart/form-data in a field named "file"');
+      }
+      let file: Buffer | undefined;
+      try {
+        file = await readCsvUpload(request);
+      } catch (error) {
+        // Whatever of the body is left unread is not worth reading: close the connection.
+        if (error instanceof AppError && error.code === 'PAYLOAD_TOO_LARGE') reply.header('Connection', 'close');
+        throw error;
+      }
+      if (!file) throw invalidField('file', 'Required: send the CSV in a multipart field named "file"');
+      const jobId = await jobs.acceptImport(request.projectId, file);
+      reply.header('Location', `/contacts/import/${jobId}`);
+      return sendJson(reply, 202, JSON.stringify({ message: 'Import queued', jobId }));
+    },
+  );
+
+  app.get(
+    '/contacts/import/:jobId',
+    {
+      schema: {
+        summary: 'The state and counts of an import',
+        tags: ['jobs'],
+        params: JobParams,
+        response: { 200: JobStatus, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) =>
+      sendJson(reply, 200, JSON.stringify(await jobs.get(request.projectId, request.params.jobId, 'import'))),
+  );
+
+  for (const { operation, label } of OPERATIONS) {
+    app.post(
+      `/contacts/bulk-${operation}`,
+      {
+        schema: {
+          summary: `${label} up to 1,000 contacts by id`,
+          tags: ['jobs'],
+          body: BulkBody,
+          response: { 202: Queued, ...errorResponses(400, 401, 403, 413, 415) },
+        },
+      },
+      async (request, reply) => {
+        const jobId = await jobs.acceptBulk(request.projectId, operation, request.body.contactIds);
+        reply.header('Location', `/contacts/bulk/${jobId}`);
+        return sendJson(reply, 202, JSON.stringify({ message: `${label} queued`, jobId }));
+      },
+    );
+  }
+
+  app.get(
+    '/contacts/bulk/:jobId',
+    {
+      schema: {
+        summary: 'The state and counts of a bulk job',
+        tags: ['jobs'],
+        params: JobParams,
+        response: { 200: JobStatus, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) =>
+      sendJson(reply, 200, JSON.stringify(await jobs.get(request.projectId, request.params.jobId, 'bulk'))),
+  );
+}

@@ -1,0 +1,66 @@
+// Reading an uploaded CSV from a multipart body: the part named `file` (a file
+// part, or a plain field), never more than the limit. Passing the limit stops
+// the upload at once with a 413; the rest of the body is not read.
+import type { FastifyRequest } from 'fastify';
+import type { Multipart, MultipartFile } from '@fastify/multipart';
+import { AppError, invalidField } from '../domain/errors.js';
+
+export const MAX_CSV_BYTES = 5 * 1024 * 1024;
+/** Room for the multipart framing around a file at the limit. */
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+export const multipartLimits = {
+  fileSize: MAX_CSV_BYTES,
+  fieldSize: MAX_CSV_BYTES,
+  files: 4,
+  fields: 16,
+  parts: 20,
+  headerPairs: 50,
+};
+
+function tooLarge(): AppError {
+  return new AppError('PAYLOAD_TOO_LARGE', `The CSV is larger than ${MAX_CSV_BYTES} bytes (5 MiB)`);
+}
+
+async function readFilePart(part: MultipartFile): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of part.file as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_CSV_BYTES) break;
+    chunks.push(chunk);
+  }
+  if (size > MAX_CSV_BYTES || part.file.truncated) throw tooLarge();
+  return Buffer.concat(chunks, size);
+}
+
+function malformed(error: unknown): AppError {
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+    return invalidField('file', 'Too many parts: send one CSV in a field named "file"');
+  }
+  return invalidField('file', 'The multipart body is malformed');
+}
+
+/** The bytes of the `file` part, or undefined when there is none. */
+export async function readCsvUpload(request: FastifyRequest): Promise<Buffer | undefined> {
+  const declared = Number(request.headers['content-length']);
+  if (declared > MAX_CSV_BYTES + MULTIPART_OVERHEAD) throw tooLarge();
+  let file: Buffer | undefined;
+  try {
+    for await (const part of request.parts() as AsyncIterable<Multipart>) {
+      if (part.fieldname !== 'file') {
+        if (part.type === 'file') part.file.resume();
+        continue;
+      }
+      if (file !== undefined) throw invalidField('file', 'Send one CSV only');
+      if (part.type === 'file') file = await readFilePart(part);
+      else if (part.valueTruncated) throw tooLarge();
+      else file = Buffer.from(String(part.value), 'utf8');
+    }
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw malformed(error);
+  }
+  return file;
+}

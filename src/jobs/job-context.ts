@@ -1,0 +1,37 @@
+// What a job handler is given, and what it reports back to the runner.
+import type { Logger } from 'pino';
+import type { JobLease, JobRecord, Store } from '../storage/store.js';
+
+export interface JobContext {
+  store: Store;
+  job: JobRecord;
+  lease: JobLease;
+  logger: Logger;
+  /** True once the runner is shutting down: stop after the current step. */
+  stopping(): boolean;
+}
+
+/** done: the job ended (completed or failed); stopped: asked to stop between steps; lost: the lease went to another worker. */
+export type JobOutcome = 'done' | 'stopped' | 'lost';
+
+export type JobHandler = (context: JobContext) => Promise<JobOutcome>;
+
+/** Lets HTTP requests run between a job's steps. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Ends a job as failed, with no contact writes. */
+export async function failJob(context: JobContext, reason: string): Promise<JobOutcome> {
+  const { job, lease, store } = context;
+  const ok = await store.jobs.step(lease, { ids: [] }, () => ({
+    writes: { inserts: [], updates: [], deletes: [] },
+    progress: {
+      progress: job.progress,
+      resultJson: job.resultJson,
+      checkpoint: job.checkpoint,
+      outcome: { state: 'failed', failedReason: reason },
+    },
+  }));
+  return ok ? 'done' : 'lost';
+}

@@ -1,0 +1,158 @@
+// The job worker: a few slots that each lease a job from the store, run it
+// step by step, and go back for the next. Nothing about a job lives only
+// here: a job whose worker dies is taken over once its lease runs out (at
+// once, on this machine, when the owning process is gone).
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { JobLease, JobRecord, JobType, Store } from '../storage/store.js';
+import { runBulkJob } from './bulk-job.js';
+import { runImportJob } from './import-job.js';
+import { failJob, type JobHandler } from './job-context.js';
+
+const HANDLERS: Record<JobType, JobHandler> = {
+  import: runImportJob,
+  'bulk-subscribe': runBulkJob,
+  'bulk-unsubscribe': runBulkJob,
+  'bulk-delete': runBulkJob,
+};
+
+/** A job that has failed this many attempts (crashes included) fails for good. */
+export const MAX_ATTEMPTS = 5;
+const HOUR = 60 * 60 * 1000;
+
+export interface RunnerOptions {
+  store: Store;
+  logger: Logger;
+  concurrency?: number;
+  /** How long a lease lasts without renewal; another worker takes the job over after it. */
+  leaseMs?: number;
+  /** How often an idle slot looks for work. */
+  pollMs?: number;
+  retentionDays?: number;
+}
+
+function ownerIsGone(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== hostname() || !pid || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+export class JobRunner {
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly store: Store;
+  private readonly logger: Logger;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly retentionDays: number;
+  private readonly held = new Map<string, JobLease>();
+  private readonly sleepers = new Set<() => void>();
+  private slots: Promise<void>[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+
+  constructor(options: RunnerOptions) {
+    this.store = options.store;
+    this.logger = options.logger.child({ component: 'worker' });
+    this.concurrency = options.concurrency ?? 4;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 500;
+    this.retentionDays = options.retentionDays ?? 7;
+  }
+
+  start(): void {
+    this.logger.info({ workerId: this.workerId, concurrency: this.concurrency }, 'worker started');
+    for (let i = 0; i < this.concurrency; i++) this.slots.push(this.work());
+    this.timers.push(setInterval(() => void this.renewLeases(), Math.max(100, this.leaseMs / 3)));
+    this.timers.push(setInterval(() => void this.deleteExpiredJobs(), HOUR));
+    void this.deleteExpiredJobs();
+  }
+
+  /** Wakes idle slots: a job was just queued. */
+  wake(): void {
+    for (const wakeUp of this.sleepers) wakeUp();
+  }
+
+  /** Finishes the current step of every running job, gives the jobs back, and stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await Promise.all(this.slots);
+    for (const timer of this.timers) clearInterval(timer);
+    this.logger.info('worker stopped');
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopping) {
+      let job: JobRecord | undefined;
+      try {
+        const abandoned = (await this.store.jobs.leaseOwners()).filter(ownerIsGone);
+        job = await this.store.jobs.claim(this.workerId, this.leaseMs, abandoned);
+      } catch (error) {
+        this.logger.error({ err: error }, 'could not claim a job');
+      }
+      if (job) await this.run(job);
+      else await this.sleep(this.pollMs);
+    }
+  }
+
+  private async run(job: JobRecord): Promise<void> {
+    const lease: JobLease = { projectId: job.projectId, jobId: job.id, workerId: this.workerId, leaseMs: this.leaseMs };
+    const key = `${job.projectId}/${job.id}`;
+    const log = this.logger.child({ jobId: job.id, projectId: job.projectId, type: job.type });
+    const context = { store: this.store, job, lease, logger: log, stopping: () => this.stopping };
+    this.held.set(key, lease);
+    try {
+      log.info({ attempt: job.attempts, checkpoint: job.checkpoint }, 'job started');
+      const outcome =
+        job.attempts > MAX_ATTEMPTS
+          ? await failJob(context, `The job failed ${MAX_ATTEMPTS} times and was given up`)
+          : await HANDLERS[job.type](context);
+      if (outcome === 'stopped') await this.store.jobs.release(lease);
+      log.info({ outcome }, 'job step ended');
+    } catch (error) {
+      // Keep the lease without renewing it: the job is retried once it runs
+      // out, which spaces the attempts rather than spinning on a fault.
+      log.error({ err: error }, 'job attempt failed');
+    } finally {
+      this.held.delete(key);
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    for (const lease of this.held.values()) {
+      try {
+        await this.store.jobs.renew(lease);
+      } catch (error) {
+        this.logger.warn({ err: error, jobId: lease.jobId }, 'could not renew a lease');
+      }
+    }
+  }
+
+  private async deleteExpiredJobs(): Promise<void> {
+    try {
+      const deleted = await this.store.jobs.deleteFinishedBefore(Date.now() - this.retentionDays * 24 * HOUR);
+      if (deleted > 0) this.logger.info({ deleted }, 'deleted expired jobs');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not delete expired jobs');
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+}

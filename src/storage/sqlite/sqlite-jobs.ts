@@ -1,0 +1,153 @@
+// Jobs on SQLite: the jobs table is the queue. A worker leases a job with an
+// expiry, and every step (contact writes, counters, checkpoint) is one
+// IMMEDIATE transaction that first checks the lease, so a worker that lost
+// its job can never write for it.
+import type { Database as Db, Statement } from 'better-sqlite3';
+import type { ContactRecord, ContactSelection, JobLease, JobRecord, JobStore, PlanJobStep } from '../store.js';
+import { jobQueries as q } from './queries.js';
+import { toContact, type ContactRow } from './rows.js';
+
+interface JobRow {
+  project_id: string;
+  id: string;
+  type: JobRecord['type'];
+  state: JobRecord['state'];
+  payload: string;
+  progress: number;
+  result: string;
+  checkpoint: number;
+  failed_reason: string | null;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+function toJob(row: JobRow): JobRecord {
+  return {
+    projectId: row.project_id,
+    id: row.id,
+    type: row.type,
+    state: row.state,
+    payloadJson: row.payload,
+    progress: row.progress,
+    resultJson: row.result,
+    checkpoint: row.checkpoint,
+    failedReason: row.failed_reason,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+/** A contact as the JSON tuple the batch statements read with `value ->> n`. */
+function contactTuple(c: ContactRecord): unknown[] {
+  return [c.id, c.email, c.subscribed ? 1 : 0, c.dataJson, c.createdAt, c.updatedAt];
+}
+
+export class SqliteJobStore implements JobStore {
+  constructor(
+    private readonly db: Db,
+    private readonly statement: (sql: string) => Statement,
+  ) {}
+
+  async create(job: JobRecord, file?: Buffer): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.statement(q.jobs_insert).run(job);
+        if (file) this.statement(q.job_files_insert).run(job.projectId, job.id, file);
+      })
+      .immediate();
+  }
+
+  async get(projectId: string, id: string): Promise<JobRecord | undefined> {
+    const row = this.statement(q.jobs_get).get(projectId, id) as JobRow | undefined;
+    return row && toJob(row);
+  }
+
+  async claim(workerId: string, leaseMs: number, abandonedBy: string[] = []): Promise<JobRecord | undefined> {
+    return this.db
+      .transaction(() => {
+        const now = Date.now();
+        const next = this.statement(q.jobs_next).get({ now, abandoned: JSON.stringify(abandonedBy) }) as
+          | { project_id: string; id: string }
+          | undefined;
+        if (!next) return undefined;
+        const row = this.statement(q.jobs_claim).get({
+          workerId, until: now + leaseMs, now, projectId: next.project_id, id: next.id,
+        }) as JobRow;
+        return toJob(row);
+      })
+      .immediate();
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    return (this.statement(q.jobs_lease_owners).all() as { locked_by: string }[]).map((row) => row.locked_by);
+  }
+
+  async readFile(projectId: string, jobId: string): Promise<Buffer | undefined> {
+    const row = this.statement(q.job_files_get).get(projectId, jobId) as { content: Buffer } | undefined;
+    return row?.content;
+  }
+
+  async renew(lease: JobLease): Promise<boolean> {
+    const until = Date.now() + lease.leaseMs;
+    return this.statement(q.jobs_renew).run(until, lease.projectId, lease.jobId, lease.workerId).changes === 1;
+  }
+
+  async step(lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean> {
+    const { projectId, jobId } = lease;
+    return this.db
+      .transaction(() => {
+        if (!this.statement(q.jobs_get_leased).get(projectId, jobId, lease.workerId)) return false;
+        const existing = this.selectContacts(projectId, selection);
+        const { writes, progress } = plan(existing);
+        if (writes.deletes.length > 0) {
+          this.statement(q.contacts_delete_batch).run(projectId, JSON.stringify(writes.deletes));
+        }
+        if (writes.updates.length > 0) {
+          this.statement(q.contacts_update_batch).run(JSON.stringify(writes.updates.map(contactTuple)), projectId);
+        }
+        if (writes.inserts.length > 0) {
+          this.statement(q.contacts_insert_batch).run(projectId, JSON.stringify(writes.inserts.map(contactTuple)));
+        }
+        this.statement(q.jobs_progress).run({
+          progress: progress.progress,
+          resultJson: progress.resultJson,
+          checkpoint: progress.checkpoint,
+          until: Date.now() + lease.leaseMs,
+          projectId,
+          id: jobId,
+        });
+        if (progress.outcome) {
+          this.statement(q.jobs_finish).run({ ...progress.outcome, now: Date.now(), projectId, id: jobId });
+          this.statement(q.job_files_delete).run(projectId, jobId);
+        }
+        return true;
+      })
+      .immediate();
+  }
+
+  async release(lease: JobLease): Promise<void> {
+    this.statement(q.jobs_release).run(lease.projectId, lease.jobId, lease.workerId);
+  }
+
+  async deleteFinishedBefore(time: number): Promise<number> {
+    return this.db
+      .transaction(() => {
+        // Files go with their job; a finished job has none left, but be thorough.
+        this.db.prepare('DELETE FROM job_files WHERE (project_id, job_id) IN (SELECT project_id, id FROM jobs WHERE finished_at < ?)').run(time);
+        return this.statement(q.jobs_delete_finished).run(time).changes;
+      })
+      .immediate();
+  }
+
+  private selectContacts(projectId: string, selection: ContactSelection): ContactRecord[] {
+    const [sql, values] = 'emails' in selection
+      ? [q.contacts_select_by_emails, selection.emails]
+      : [q.contacts_select_by_ids, selection.ids];
+    if (values.length === 0) return [];
+    return (this.statement(sql).all(projectId, JSON.stringify(values)) as ContactRow[]).map(toContact);
+  }
+}
