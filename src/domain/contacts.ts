@@ -2,8 +2,8 @@
 // listing them. The store keeps writes atomic; this module decides what the
 // next state of a contact is.
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { emptyData, mergeData, parseData, serializeData, type DataPatch } from './data.js';
-import { parseEmail } from './email.js';
+import { emptyData, mergeData, parseData, sameJson, serializeData, type DataPatch } from './data.js';
+import { couldBeInEmail, parseEmail } from './email.js';
 import { AppError, notFound } from './errors.js';
 import { isId, newId, timeOfId } from './ids.js';
 import { EmailTakenError, type ContactRecord, type Store } from '../storage/store.js';
@@ -62,7 +62,10 @@ export function reviseContact(current: Contact, change: ContactChange, now = Dat
   let dataJson = current.dataJson;
   if (change.data === null) dataJson = '{}';
   else if (change.data && Object.keys(change.data).length > 0) {
-    dataJson = serializeData(mergeData(parseData(current.dataJson), change.data));
+    const stored = parseData(current.dataJson);
+    const merged = mergeData(stored, change.data);
+    // Equal by value (nested keys perhaps in another order) is no change.
+    if (!sameJson(merged, stored)) dataJson = serializeData(merged);
   }
   if (email === current.email && subscribed === current.subscribed && dataJson === current.dataJson) return current;
   return { ...current, email, subscribed, dataJson, updatedAt: Math.max(now, current.updatedAt + 1) };
@@ -113,6 +116,10 @@ export class ContactService {
   async list(projectId: string, query: ListQuery): Promise<ContactPage> {
     const after = query.cursor === undefined ? undefined : decodeCursor(projectId, query.cursor);
     const filter = { search: query.search?.toLowerCase(), subscribed: query.subscribed };
+    if (filter.search !== undefined && !couldBeInEmail(filter.search)) {
+      // Nothing stored can match, and databases refuse some such text (NUL) outright.
+      return after === undefined ? { contacts: [], cursor: null, hasMore: false, total: 0 } : { contacts: [], cursor: null, hasMore: false };
+    }
     const rows = await this.store.contacts.listPage(projectId, { ...filter, limit: query.limit + 1, after });
     const hasMore = rows.length > query.limit;
     const contacts = hasMore ? rows.slice(0, query.limit) : rows;

@@ -3,7 +3,7 @@
 // detected from the header line. `inspectCsv` checks a whole file before it is
 // queued; `csvRecords` streams its records to the worker.
 import { Readable } from 'node:stream';
-import { parse, type CsvError } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { validationError } from './errors.js';
 import { codePointLength } from './text.js';
 
@@ -75,10 +75,10 @@ async function* records(text: string, delimiter: Delimiter): AsyncGenerator<stri
   try {
     for await (const record of stream) yield record as string[];
   } catch (error) {
-    const csv = error as CsvError & { records?: number };
-    if (!csv.code?.startsWith('CSV_')) throw error;
-    const row = (csv.records ?? 0) + 1;
-    throw csvError(`CSV syntax error in record ${row}: ${csv.message.replace(/ at line \d+/, '')}`);
+    // Not every parse error's code starts with CSV_ (INVALID_OPENING_QUOTE does not).
+    if (!(error instanceof CsvError)) throw error;
+    const row = ((error as CsvError & { records?: number }).records ?? 0) + 1;
+    throw csvError(`CSV syntax error in record ${row}: ${error.message.replace(/ at line \d+/, '')}`);
   }
 }
 
@@ -106,7 +106,8 @@ export async function inspectCsv(bytes: Buffer): Promise<CsvLayout> {
   let totalRows = 0;
   for await (const record of records(text, delimiter)) {
     if (headers === undefined) {
-      headers = record;
+      // Header names are trimmed even when quoted (the parser trims only unquoted cells).
+      headers = record.map((name) => name.trim());
       checkHeaders(headers);
     } else totalRows++;
   }

@@ -40,6 +40,17 @@ export function mergeData(current: ContactData, patch: DataPatch): ContactData {
   return next;
 }
 
+/** Deep equality of JSON values; object key order does not count (JSON objects are unordered). */
+export function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
+  }
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
+}
+
 /**
  * Checks the limits on a merged `data` object and returns its compact JSON,
  * which is what gets stored. Throws a 400 naming the limit that was passed.

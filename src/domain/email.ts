@@ -13,8 +13,13 @@ export function normalizeEmail(raw: string): string {
   return raw.trim().toLowerCase();
 }
 
+/** False for text holding a character that no valid address can hold. */
+export function couldBeInEmail(text: string): boolean {
+  return text.isWellFormed() && !FORBIDDEN.test(text);
+}
+
 export function isValidEmail(email: string): boolean {
-  if (!email.isWellFormed() || FORBIDDEN.test(email)) return false;
+  if (!couldBeInEmail(email)) return false;
   if (email.length === 0 || codePointLength(email) > MAX_LENGTH) return false;
   const at = email.indexOf('@');
   if (at <= 0 || at !== email.lastIndexOf('@')) return false;

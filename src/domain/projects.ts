@@ -1,7 +1,7 @@
 // Projects and their API keys: creation, rotation, revocation, and turning an
 // Authorization header into the project it belongs to.
 import { AppError, invalidField, notFound } from './errors.js';
-import { newId } from './ids.js';
+import { isId, newId } from './ids.js';
 import { bearerToken, generateKey, hashKey, type KeyKind } from './keys.js';
 import type { ApiKeyRecord, ProjectRecord, Store } from '../storage/store.js';
 import { codePointLength } from './text.js';
@@ -50,14 +50,14 @@ export class ProjectService {
   }
 
   async createKey(projectId: string, kind: KeyKind): Promise<{ id: string; key: string }> {
-    if (!(await this.store.projects.get(projectId))) throw notFound('Project');
+    if (!isId(projectId) || !(await this.store.projects.get(projectId))) throw notFound('Project');
     const { record, raw } = keyRecord(projectId, kind);
     await this.store.keys.insert(record);
     return { id: record.id, key: raw };
   }
 
   async listKeys(projectId: string): Promise<KeySummary[]> {
-    if (!(await this.store.projects.get(projectId))) throw notFound('Project');
+    if (!isId(projectId) || !(await this.store.projects.get(projectId))) throw notFound('Project');
     const keys = await this.store.keys.list(projectId);
     return keys.map((key) => ({
       id: key.id,
@@ -69,7 +69,7 @@ export class ProjectService {
   }
 
   async revokeKey(keyId: string): Promise<void> {
-    if (!(await this.store.keys.revoke(keyId, Date.now()))) {
+    if (!isId(keyId) || !(await this.store.keys.revoke(keyId, Date.now()))) {
       throw new AppError('NOT_FOUND', `Key ${keyId} not found, or already revoked`);
     }
   }

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, validationError, type FieldError } from '../domain/errors.js';
 import { fieldErrors } from './validation.js';
+import { StoreUnavailableError } from '../storage/store.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -20,6 +21,9 @@ const FASTIFY_ERRORS: Record<string, () => AppError> = {
 
 function toAppError(error: FastifyError): AppError | undefined {
   if (error instanceof AppError) return error;
+  if (error instanceof StoreUnavailableError || (error as { code?: string }).code === 'SQLITE_BUSY') {
+    return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; try again shortly');
+  }
   if (error.validation) {
     const part = error.validationContext ?? 'body';
     return validationError(fieldErrors(error.validation as never, part));
@@ -50,6 +54,9 @@ export function sendJson(reply: FastifyReply, status: number, json: string): Fas
 }
 
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  // Set here as well as in onSend: errors the router answers before any route
+  // (a malformed URL, say) skip the hooks.
+  reply.header('X-Request-ID', reply.request.id);
   return reply.code(error.statusCode).type(JSON_TYPE).send(errorBody(error, reply.request.id));
 }
 

@@ -1,6 +1,6 @@
 // Request validation: one Ajv for bodies (no type coercion, unknown fields are
 // errors rather than silently dropped) and one for query strings and path
-// parameters (whose values arrive as strings). Ajv's errors become the
+// parameters (whose values arrive as strings and are converted strictly). Ajv's errors become the
 // contract's `errors: [{field, message}]` list.
 import { Ajv, type ErrorObject } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
@@ -8,10 +8,47 @@ import type { FieldError } from '../domain/errors.js';
 
 const common = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
 const bodyAjv = new Ajv({ ...common, coerceTypes: false });
-const queryAjv = new Ajv({ ...common, coerceTypes: true });
+const textAjv = new Ajv({ ...common, coerceTypes: false });
+
+// Query and path values arrive as text. Ajv's own coercion is too lenient for
+// a contract ("1e1", "+5", " 5", "0x10" and "05" all become numbers), so a
+// value is converted only when written plainly; otherwise it stays text and
+// the schema refuses it.
+const PLAIN_INTEGER = /^-?(0|[1-9][0-9]*)$/;
+const PLAIN_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
+function fromText(type: unknown, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (type === 'integer' && PLAIN_INTEGER.test(value)) return Number(value);
+  if (type === 'number' && PLAIN_NUMBER.test(value)) return Number(value);
+  if (type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
+}
+
+type TextSchema = { properties?: Record<string, { type?: unknown }> };
+
+function compileForText(schema: TextSchema) {
+  const validate = textAjv.compile(schema);
+  const properties = Object.entries(schema.properties ?? {});
+  const check = Object.assign(
+    (data: unknown): boolean => {
+      if (typeof data === 'object' && data !== null) {
+        const values = data as Record<string, unknown>;
+        for (const [key, property] of properties) {
+          if (Object.hasOwn(values, key)) values[key] = fromText(property.type, values[key]);
+        }
+      }
+      const valid = validate(data);
+      check.errors = validate.errors;
+      return valid;
+    },
+    { errors: null as typeof validate.errors },
+  );
+  return check;
+}
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema as object);
+  httpPart === 'body' ? bodyAjv.compile(schema as object) : compileForText(schema as TextSchema);
 
 function fieldOf(error: ErrorObject): string {
   const path = error.instancePath.split('/').slice(1).join('.');

@@ -69,6 +69,9 @@ export class JobRunner {
   start(): void {
     this.logger.info({ workerId: this.workerId, concurrency: this.concurrency }, 'worker started');
     for (let i = 0; i < this.concurrency; i++) this.slots.push(this.work());
+    this.store.jobs.subscribe(() => this.wake()).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'no job deliveries; finding jobs by polling only');
+    });
     this.timers.push(setInterval(() => void this.renewLeases(), Math.max(100, this.leaseMs / 3)));
     this.timers.push(setInterval(() => void this.deleteExpiredJobs(), HOUR));
     void this.deleteExpiredJobs();

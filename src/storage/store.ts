@@ -59,6 +59,14 @@ export class EmailTakenError extends Error {
   }
 }
 
+/** Thrown by a store when its database cannot be reached or answer in time (a 503, not a 500). */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('The database is unavailable', { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 export interface ProjectStore {
   /** Creates the project and its first keys in one transaction. */
   create(project: ProjectRecord, keys: ApiKeyRecord[]): Promise<void>;
@@ -151,6 +159,11 @@ export interface JobStore {
   claim(workerId: string, leaseMs: number, abandonedBy?: string[]): Promise<JobRecord | undefined>;
   /** The owners of the leases on active jobs. */
   leaseOwners(): Promise<string[]>;
+  /**
+   * Calls `wake` whenever a job is delivered to this process by the store's
+   * queue (jobs accepted by another process). Stores without one never call it.
+   */
+  subscribe(wake: () => void): Promise<void>;
   readFile(projectId: string, jobId: string): Promise<Buffer | undefined>;
   /** Extends a lease; false when the worker no longer holds the job. */
   renew(lease: JobLease): Promise<boolean>;

@@ -86,6 +86,11 @@ export class SqliteJobStore implements JobStore {
     return (this.statement(q.jobs_lease_owners).all() as { locked_by: string }[]).map((row) => row.locked_by);
   }
 
+  async subscribe(): Promise<void> {
+    // The jobs table is the queue: idle workers poll it, and an API in the
+    // same process wakes its worker directly.
+  }
+
   async readFile(projectId: string, jobId: string): Promise<Buffer | undefined> {
     const row = this.statement(q.job_files_get).get(projectId, jobId) as { content: Buffer } | undefined;
     return row?.content;

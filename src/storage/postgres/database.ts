@@ -1,0 +1,92 @@
+// The PostgreSQL connection pool, transactions, and the line between a fault
+// of the database's availability (a 503 for the client, retried by workers)
+// and everything else.
+import pg from 'pg';
+import { StoreUnavailableError } from '../store.js';
+
+export interface PoolSettings {
+  max?: number;
+  /** Longest a statement may run before PostgreSQL cancels it. */
+  statementTimeoutMs?: number;
+  /** Longest a request waits for a free connection. */
+  connectTimeoutMs?: number;
+}
+
+// bigint columns hold milliseconds and counts, all well inside 2^53.
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export function createPool(connectionString: string, settings: PoolSettings = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: settings.max ?? 10,
+    connectionTimeoutMillis: settings.connectTimeoutMs ?? 5000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: settings.statementTimeoutMs ?? 30_000,
+    application_name: 'rolodex',
+    types,
+  });
+  // An idle connection dropped by the server must not crash the process;
+  // the pool replaces it on the next checkout.
+  pool.on('error', () => {});
+  return pool;
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '57014', // query_canceled (statement timeout)
+  '53300', // too_many_connections
+  '08000', '08001', '08003', '08004', '08006', // connection exceptions
+]);
+
+export function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(message);
+}
+
+/** Runs a query or transaction, turning availability faults into StoreUnavailableError. */
+export async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isUnavailable(error)) throw new StoreUnavailableError(error);
+    throw error;
+  }
+}
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
+
+/** BEGIN … COMMIT on one connection; retried a few times on deadlock. */
+export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return guarded(async () => {
+    for (let attempt = 1; ; attempt++) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          broken = rollbackError as Error;
+        }
+        const code = (error as { code?: string }).code;
+        if (!code || !RETRYABLE.has(code) || attempt >= 5) throw error;
+      } finally {
+        client.release(broken);
+      }
+    }
+  });
+}

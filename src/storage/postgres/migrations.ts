@@ -1,0 +1,139 @@
+// The PostgreSQL schema, one migration a version, applied under an advisory
+// lock so that any number of processes may start at once. Every tenant table
+// leads with project_id, so the schema can be sharded by project (Citus's
+// distribution column) without a redesign.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'projects, keys and contacts',
+    sql: `
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+      CREATE TABLE projects (
+        id         uuid PRIMARY KEY,
+        name       text NOT NULL,
+        created_at bigint NOT NULL
+      );
+
+      CREATE TABLE api_keys (
+        id         uuid PRIMARY KEY,
+        project_id uuid NOT NULL REFERENCES projects (id),
+        kind       text NOT NULL CHECK (kind IN ('secret', 'public')),
+        hash       bytea NOT NULL UNIQUE,
+        prefix     text NOT NULL,
+        created_at bigint NOT NULL,
+        revoked_at bigint
+      );
+      CREATE INDEX api_keys_by_project ON api_keys (project_id, created_at);
+
+      -- data is json, not jsonb: it is stored and served byte for byte as the
+      -- domain wrote it (compact, keys in the order given, \\u0000 allowed),
+      -- exactly as on SQLite. Merges happen in the domain under a row lock.
+      CREATE TABLE contacts (
+        project_id uuid NOT NULL,
+        id         uuid NOT NULL,
+        email      text NOT NULL,
+        subscribed boolean NOT NULL,
+        data       json NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        PRIMARY KEY (project_id, id),
+        UNIQUE (project_id, email)
+      );
+      CREATE INDEX contacts_page ON contacts (project_id, created_at DESC, id DESC);
+      CREATE INDEX contacts_page_subscribed ON contacts (project_id, subscribed, created_at DESC, id DESC);
+      CREATE INDEX contacts_email_trigram ON contacts USING gin (email gin_trgm_ops);
+
+      -- Per-project counts kept in step with every write by statement-level
+      -- triggers (one counter update per statement, not per row).
+      CREATE TABLE project_counts (
+        project_id uuid PRIMARY KEY,
+        total      bigint NOT NULL DEFAULT 0,
+        subscribed bigint NOT NULL DEFAULT 0
+      );
+
+      CREATE FUNCTION project_counts_create() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO project_counts (project_id) VALUES (NEW.id);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER project_counts_create AFTER INSERT ON projects
+        FOR EACH ROW EXECUTE FUNCTION project_counts_create();
+
+      CREATE FUNCTION contacts_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE project_counts AS c SET total = c.total + d.n, subscribed = c.subscribed + d.s
+        FROM (SELECT project_id, count(*) AS n, count(*) FILTER (WHERE subscribed) AS s
+              FROM inserted GROUP BY project_id) AS d
+        WHERE c.project_id = d.project_id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER contacts_count_insert AFTER INSERT ON contacts
+        REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION contacts_count_insert();
+
+      CREATE FUNCTION contacts_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE project_counts AS c SET total = c.total - d.n, subscribed = c.subscribed - d.s
+        FROM (SELECT project_id, count(*) AS n, count(*) FILTER (WHERE subscribed) AS s
+              FROM deleted GROUP BY project_id) AS d
+        WHERE c.project_id = d.project_id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER contacts_count_delete AFTER DELETE ON contacts
+        REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION contacts_count_delete();
+
+      CREATE FUNCTION contacts_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE project_counts AS c SET subscribed = c.subscribed + d.s
+        FROM (SELECT n.project_id, sum(n.subscribed::int - o.subscribed::int) AS s
+              FROM new_rows AS n JOIN old_rows AS o ON o.project_id = n.project_id AND o.id = n.id
+              WHERE n.subscribed <> o.subscribed
+              GROUP BY n.project_id) AS d
+        WHERE c.project_id = d.project_id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER contacts_count_update AFTER UPDATE ON contacts
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_count_update();
+    `,
+  },
+  {
+    version: 2,
+    name: 'jobs and their files',
+    sql: `
+      CREATE TABLE jobs (
+        project_id    uuid NOT NULL,
+        id            uuid NOT NULL,
+        type          text NOT NULL CHECK (type IN ('import', 'bulk-subscribe', 'bulk-unsubscribe', 'bulk-delete')),
+        state         text NOT NULL CHECK (state IN ('queued', 'active', 'completed', 'failed')),
+        payload       json NOT NULL,
+        progress      integer NOT NULL DEFAULT 0,
+        result        json NOT NULL,
+        checkpoint    integer NOT NULL DEFAULT 0,
+        failed_reason text,
+        attempts      integer NOT NULL DEFAULT 0,
+        locked_by     text,
+        locked_until  bigint NOT NULL DEFAULT 0,
+        created_at    bigint NOT NULL,
+        started_at    bigint,
+        finished_at   bigint,
+        PRIMARY KEY (project_id, id)
+      );
+      CREATE INDEX jobs_pending ON jobs (state, created_at) WHERE state IN ('queued', 'active');
+      CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+
+      CREATE TABLE job_files (
+        project_id uuid NOT NULL,
+        job_id     uuid NOT NULL,
+        content    bytea NOT NULL,
+        PRIMARY KEY (project_id, job_id)
+      );
+    `,
+  },
+];

@@ -1,0 +1,143 @@
+// Jobs on PostgreSQL: the jobs table holds every job's state, lease and
+// checkpoint; pg-boss carries the delivery (see delivery.ts). Each step locks
+// the job row and checks the lease first, so a worker that lost its job can
+// never write for it, and its contact writes commit with the job's counters.
+import type pg from 'pg';
+import type { ContactRecord, ContactSelection, JobLease, JobRecord, JobStore, PlanJobStep } from '../store.js';
+import { guarded, transaction } from './database.js';
+import type { JobDelivery } from './delivery.js';
+import { queries as q } from './queries.js';
+import { toContact, toJob, type ContactRow, type JobRow } from './rows.js';
+
+/** An insert lost a race with a concurrent write of the same email: redo the step. */
+class StepConflict extends Error {}
+
+export class PostgresJobStore implements JobStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly delivery: JobDelivery,
+  ) {}
+
+  async create(job: JobRecord, file?: Buffer): Promise<void> {
+    await transaction(this.pool, async (client) => {
+      await client.query({
+        name: 'jobs_insert',
+        text: q.jobs_insert,
+        values: [job.projectId, job.id, job.type, job.state, job.payloadJson, job.progress, job.resultJson, job.checkpoint, job.createdAt],
+      });
+      if (file) await client.query({ name: 'job_files_insert', text: q.job_files_insert, values: [job.projectId, job.id, file] });
+      await this.delivery.send(client, { projectId: job.projectId, jobId: job.id });
+    });
+  }
+
+  async get(projectId: string, id: string): Promise<JobRecord | undefined> {
+    const { rows } = await guarded(() => this.pool.query<JobRow>({ name: 'jobs_get', text: q.jobs_get, values: [projectId, id] }));
+    return rows[0] && toJob(rows[0]);
+  }
+
+  async claim(workerId: string, leaseMs: number, abandonedBy: string[] = []): Promise<JobRecord | undefined> {
+    const now = Date.now();
+    const { rows } = await guarded(() =>
+      this.pool.query<JobRow>({ name: 'jobs_claim', text: q.jobs_claim, values: [workerId, now + leaseMs, now, abandonedBy] }),
+    );
+    return rows[0] && toJob(rows[0]);
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    const { rows } = await guarded(() => this.pool.query<{ locked_by: string }>(q.jobs_lease_owners));
+    return rows.map((row) => row.locked_by);
+  }
+
+  async subscribe(wake: () => void): Promise<void> {
+    await this.delivery.subscribe(wake);
+  }
+
+  async readFile(projectId: string, jobId: string): Promise<Buffer | undefined> {
+    const { rows } = await guarded(() => this.pool.query<{ content: Buffer }>(q.job_files_get, [projectId, jobId]));
+    return rows[0]?.content;
+  }
+
+  async renew(lease: JobLease): Promise<boolean> {
+    const { rowCount } = await guarded(() =>
+      this.pool.query(q.jobs_renew, [Date.now() + lease.leaseMs, lease.projectId, lease.jobId, lease.workerId]),
+    );
+    return rowCount === 1;
+  }
+
+  async step(lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean> {
+    for (;;) {
+      try {
+        return await transaction(this.pool, (client) => this.stepOnce(client, lease, selection, plan));
+      } catch (error) {
+        if (!(error instanceof StepConflict)) throw error;
+      }
+    }
+  }
+
+  async release(lease: JobLease): Promise<void> {
+    await guarded(() => this.pool.query(q.jobs_release, [lease.projectId, lease.jobId, lease.workerId]));
+  }
+
+  async deleteFinishedBefore(time: number): Promise<number> {
+    return transaction(this.pool, async (client) => {
+      await client.query(q.job_files_delete_finished, [time]);
+      return (await client.query(q.jobs_delete_finished, [time])).rowCount ?? 0;
+    });
+  }
+
+  private async stepOnce(client: pg.PoolClient, lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean> {
+    const { projectId, jobId } = lease;
+    const held = await client.query({ name: 'jobs_lock_leased', text: q.jobs_lock_leased, values: [projectId, jobId, lease.workerId] });
+    if (held.rowCount !== 1) return false;
+
+    const existing = await this.lockContacts(client, projectId, selection);
+    const { writes, progress } = plan(existing);
+    if (writes.deletes.length > 0) {
+      await client.query({ name: 'contacts_delete_batch', text: q.contacts_delete_batch, values: [projectId, writes.deletes] });
+    }
+    if (writes.updates.length > 0) {
+      const u = writes.updates;
+      await client.query({
+        name: 'contacts_update_batch',
+        text: q.contacts_update_batch,
+        values: [projectId, u.map((c) => c.id), u.map((c) => c.subscribed), u.map((c) => c.dataJson), u.map((c) => c.updatedAt)],
+      });
+    }
+    if (writes.inserts.length > 0) {
+      const n = writes.inserts;
+      const { rowCount } = await client.query({
+        name: 'contacts_insert_batch',
+        text: q.contacts_insert_batch,
+        values: [
+          projectId, n.map((c) => c.id), n.map((c) => c.email), n.map((c) => c.subscribed),
+          n.map((c) => c.dataJson), n.map((c) => c.createdAt), n.map((c) => c.updatedAt),
+        ],
+      });
+      // Someone created one of these emails since we looked: plan again.
+      if (rowCount !== n.length) throw new StepConflict();
+    }
+    await client.query({
+      name: 'jobs_progress',
+      text: q.jobs_progress,
+      values: [projectId, jobId, progress.progress, progress.resultJson, progress.checkpoint, Date.now() + lease.leaseMs],
+    });
+    if (progress.outcome) {
+      await client.query({
+        name: 'jobs_finish',
+        text: q.jobs_finish,
+        values: [projectId, jobId, progress.outcome.state, progress.outcome.failedReason, Date.now()],
+      });
+      await client.query({ name: 'job_files_delete', text: q.job_files_delete, values: [projectId, jobId] });
+    }
+    return true;
+  }
+
+  private async lockContacts(client: pg.PoolClient, projectId: string, selection: ContactSelection): Promise<ContactRecord[]> {
+    const [name, values] = 'emails' in selection
+      ? (['contacts_lock_by_emails', selection.emails] as const)
+      : (['contacts_lock_by_ids', selection.ids] as const);
+    if (values.length === 0) return [];
+    const { rows } = await client.query<ContactRow>({ name, text: q[name], values: [projectId, values] });
+    return rows.map(toContact);
+  }
+}

@@ -1,0 +1,202 @@
+// The scale-out store: PostgreSQL through pg. Any number of API and worker
+// processes share it; nothing one process needs is held by another. Writes
+// that decide from the current state lock the row first (SELECT … FOR UPDATE),
+// so concurrent merges each apply to what the previous one left.
+import type pg from 'pg';
+import {
+  EmailTakenError,
+  type ApiKeyRecord,
+  type ContactFilter,
+  type ContactPageQuery,
+  type ContactRecord,
+  type ContactStore,
+  type DecideContact,
+  type DecideExistingContact,
+  type KeyStore,
+  type ProjectStore,
+  type Store,
+} from '../store.js';
+import { createPool, guarded, transaction, type PoolSettings } from './database.js';
+import { JobDelivery } from './delivery.js';
+import { migrations } from './migrations.js';
+import { PostgresJobStore } from './postgres-jobs.js';
+import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
+import { toContact, toKey, type ContactRow, type KeyRow } from './rows.js';
+
+const MIGRATION_LOCK = 0x526f6c6f; // "Rolo"
+
+function contactValues(projectId: string, c: ContactRecord): unknown[] {
+  return [projectId, c.id, c.email, c.subscribed, c.dataJson, c.createdAt, c.updatedAt];
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === '23505';
+}
+
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres';
+  readonly projects: ProjectStore;
+  readonly keys: KeyStore;
+  readonly contacts: ContactStore;
+  readonly jobs: PostgresJobStore;
+
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly delivery: JobDelivery,
+  ) {
+    const query = <R extends pg.QueryResultRow>(name: keyof typeof q, values: unknown[]) =>
+      guarded(() => pool.query<R>({ name, text: q[name], values }));
+
+    this.projects = {
+      create: (project, keys) =>
+        transaction(pool, async (client) => {
+          await client.query({ name: 'projects_insert', text: q.projects_insert, values: [project.id, project.name, project.createdAt] });
+          for (const key of keys) await client.query({ name: 'keys_insert', text: q.keys_insert, values: keyValues(key) });
+        }),
+      get: async (projectId) => {
+        const { rows } = await query<{ id: string; name: string; created_at: number }>('projects_get', [projectId]);
+        return rows[0] && { id: rows[0].id, name: rows[0].name, createdAt: rows[0].created_at };
+      },
+    };
+    this.keys = {
+      insert: async (key) => void (await query('keys_insert', keyValues(key))),
+      list: async (projectId) => (await query<KeyRow>('keys_list', [projectId])).rows.map(toKey),
+      revoke: async (keyId, at) => (await query('keys_revoke', [at, keyId])).rowCount === 1,
+      findByHash: async (hash) => {
+        const row = (await query<KeyRow>('keys_find_by_hash', [hash])).rows[0];
+        return row && toKey(row);
+      },
+    };
+    this.contacts = {
+      upsertByEmail: (projectId, email, decide) => this.upsertByEmail(projectId, email, decide),
+      updateById: (projectId, id, decide) => this.updateById(projectId, id, decide),
+      getById: async (projectId, id) => {
+        const row = (await query<ContactRow>('contacts_get_by_id', [projectId, id])).rows[0];
+        return row && toContact(row);
+      },
+      deleteById: async (projectId, id) => (await query('contacts_delete', [projectId, id])).rowCount === 1,
+      listPage: (projectId, pageQuery) => this.listPage(projectId, pageQuery),
+      count: (projectId, filter) => this.count(projectId, filter),
+    };
+    this.jobs = new PostgresJobStore(pool, delivery);
+  }
+
+  static async connect(connectionString: string, settings?: PoolSettings): Promise<PostgresStore> {
+    const pool = createPool(connectionString, settings);
+    return new PostgresStore(pool, new JobDelivery(connectionString));
+  }
+
+  async migrate(): Promise<void> {
+    await guarded(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)',
+        );
+        const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+        for (const migration of migrations) {
+          if (migration.version <= (rows[0]?.version ?? 0)) continue;
+          await client.query('BEGIN');
+          try {
+            await client.query(migration.sql);
+            await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+              migration.version, migration.name, Date.now(),
+            ]);
+            await client.query('COMMIT');
+          } catch (error) {
+            await client.query('ROLLBACK');
+            throw error;
+          }
+        }
+        await this.delivery.migrate();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+        client.release();
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await guarded(() => this.pool.query('SELECT 1'));
+  }
+
+  async close(): Promise<void> {
+    await this.delivery.close();
+    await this.pool.end();
+  }
+
+  private async upsertByEmail(projectId: string, email: string, decide: DecideContact) {
+    for (;;) {
+      // The common case, a new email, is one statement; a conflict means the
+      // contact exists (or was just created) and is merged under its row lock.
+      const fresh = decide(undefined);
+      const inserted = await guarded(() =>
+        this.pool.query({ name: 'contacts_insert_new', text: q.contacts_insert_new, values: contactValues(projectId, fresh) }),
+      );
+      if (inserted.rowCount === 1) return { contact: fresh, created: true };
+      const updated = await transaction(this.pool, async (client) => {
+        const row = (await client.query<ContactRow>({ name: 'contacts_lock_by_email', text: q.contacts_lock_by_email, values: [projectId, email] })).rows[0];
+        if (!row) return undefined; // deleted in between: try the insert again
+        const current = toContact(row);
+        const next = decide(current);
+        if (next !== current) await this.writeContact(client, projectId, next);
+        return next;
+      });
+      if (updated) return { contact: updated, created: false };
+    }
+  }
+
+  private async updateById(projectId: string, id: string, decide: DecideExistingContact) {
+    try {
+      return await transaction(this.pool, async (client) => {
+        const row = (await client.query<ContactRow>({ name: 'contacts_lock_by_id', text: q.contacts_lock_by_id, values: [projectId, id] })).rows[0];
+        if (!row) return undefined;
+        const current = toContact(row);
+        const next = decide(current);
+        if (next !== current) await this.writeContact(client, projectId, next);
+        return next;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError();
+      throw error;
+    }
+  }
+
+  private async writeContact(client: pg.PoolClient, projectId: string, c: ContactRecord): Promise<void> {
+    await client.query({
+      name: 'contacts_update',
+      text: q.contacts_update,
+      values: [projectId, c.id, c.email, c.subscribed, c.dataJson, c.updatedAt],
+    });
+  }
+
+  private async listPage(projectId: string, query: ContactPageQuery): Promise<ContactRecord[]> {
+    // No email holds a NUL, and PostgreSQL text cannot carry one.
+    if (query.search?.includes('\u0000')) return [];
+    const { where, params } = contactsWhere(projectId, query);
+    const text = contactsListPageSql(where, params.length + 1);
+    const { rows } = await guarded(() => this.pool.query<ContactRow>(text, [...params, query.limit]));
+    return rows.map(toContact);
+  }
+
+  private async count(projectId: string, filter: ContactFilter): Promise<number> {
+    if (filter.search === undefined) {
+      const { rows } = await guarded(() =>
+        this.pool.query<{ total: number; subscribed: number }>({ name: 'contacts_counts', text: q.contacts_counts, values: [projectId] }),
+      );
+      const counts = rows[0];
+      if (!counts) return 0;
+      if (filter.subscribed === undefined) return counts.total;
+      return filter.subscribed ? counts.subscribed : counts.total - counts.subscribed;
+    }
+    if (filter.search.includes('\u0000')) return 0;
+    const { where, params } = contactsWhere(projectId, filter);
+    const { rows } = await guarded(() => this.pool.query<{ n: number }>(contactsCountMatchingSql(where), params));
+    return rows[0]?.n ?? 0;
+  }
+}
+
+function keyValues(key: ApiKeyRecord): unknown[] {
+  return [key.id, key.projectId, key.kind, key.hash, key.prefix, key.createdAt, key.revokedAt];
+}

@@ -1,0 +1,118 @@
+// Every SQL statement of the PostgreSQL store, by name. Named statements are
+// prepared once per connection by pg.
+
+const CONTACT_COLUMNS = 'id, email, subscribed, data::text AS data, created_at, updated_at';
+const KEY_COLUMNS = 'id, project_id, kind, hash, prefix, created_at, revoked_at';
+const JOB_COLUMNS = `project_id, id, type, state, payload::text AS payload, progress, result::text AS result,
+  checkpoint, failed_reason, attempts, created_at, started_at, finished_at`;
+
+export const queries = {
+  projects_insert: 'INSERT INTO projects (id, name, created_at) VALUES ($1, $2, $3)',
+  projects_get: 'SELECT id, name, created_at FROM projects WHERE id = $1',
+
+  keys_insert: `INSERT INTO api_keys (id, project_id, kind, hash, prefix, created_at, revoked_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+  keys_list: `SELECT ${KEY_COLUMNS} FROM api_keys WHERE project_id = $1 ORDER BY created_at, id`,
+  keys_revoke: 'UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
+  keys_find_by_hash: `SELECT ${KEY_COLUMNS} FROM api_keys WHERE hash = $1`,
+
+  contacts_get_by_id: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND id = $2`,
+  contacts_lock_by_id: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND id = $2 FOR UPDATE`,
+  contacts_lock_by_email: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND email = $2 FOR UPDATE`,
+  contacts_insert_new: `INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7)
+                        ON CONFLICT (project_id, email) DO NOTHING`,
+  contacts_update: `UPDATE contacts SET email = $3, subscribed = $4, data = $5, updated_at = $6
+                    WHERE project_id = $1 AND id = $2`,
+  contacts_delete: 'DELETE FROM contacts WHERE project_id = $1 AND id = $2',
+  contacts_counts: 'SELECT total, subscribed FROM project_counts WHERE project_id = $1',
+
+  // Job steps: one statement per batch, rows passed as arrays.
+  contacts_lock_by_emails: `SELECT ${CONTACT_COLUMNS} FROM contacts
+                            WHERE project_id = $1 AND email = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+  contacts_lock_by_ids: `SELECT ${CONTACT_COLUMNS} FROM contacts
+                         WHERE project_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+  contacts_insert_batch: `INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
+                          SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::boolean[], $5::json[], $6::bigint[], $7::bigint[])
+                          ON CONFLICT (project_id, email) DO NOTHING`,
+  contacts_update_batch: `UPDATE contacts AS c SET subscribed = u.subscribed, data = u.data, updated_at = u.updated_at
+                          FROM unnest($2::uuid[], $3::boolean[], $4::json[], $5::bigint[]) AS u (id, subscribed, data, updated_at)
+                          WHERE c.project_id = $1 AND c.id = u.id`,
+  contacts_delete_batch: 'DELETE FROM contacts WHERE project_id = $1 AND id = ANY($2::uuid[])',
+
+  jobs_insert: `INSERT INTO jobs (project_id, id, type, state, payload, progress, result, checkpoint, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  job_files_insert: 'INSERT INTO job_files (project_id, job_id, content) VALUES ($1, $2, $3)',
+  job_files_get: 'SELECT content FROM job_files WHERE project_id = $1 AND job_id = $2',
+  job_files_delete: 'DELETE FROM job_files WHERE project_id = $1 AND job_id = $2',
+  jobs_get: `SELECT ${JOB_COLUMNS} FROM jobs WHERE project_id = $1 AND id = $2`,
+  jobs_lock_leased: `SELECT 1 FROM jobs WHERE project_id = $1 AND id = $2 AND state = 'active' AND locked_by = $3 FOR UPDATE`,
+  // Projects with fewer jobs running go first, so one project's pile cannot starve others.
+  jobs_claim: `WITH next AS (
+                 SELECT project_id, id FROM jobs AS j
+                 WHERE state = 'queued' OR (state = 'active' AND (locked_until < $3 OR locked_by = ANY($4::text[])))
+                 ORDER BY (SELECT count(*) FROM jobs AS r
+                           WHERE r.project_id = j.project_id AND r.state = 'active' AND r.locked_until >= $3),
+                          created_at
+                 LIMIT 1
+                 FOR UPDATE SKIP LOCKED
+               )
+               UPDATE jobs SET state = 'active', locked_by = $1, locked_until = $2,
+                 started_at = coalesce(started_at, $3), attempts = attempts + 1
+               FROM next WHERE jobs.project_id = next.project_id AND jobs.id = next.id
+               RETURNING jobs.project_id, jobs.id, jobs.type, jobs.state, jobs.payload::text AS payload, jobs.progress,
+                 jobs.result::text AS result, jobs.checkpoint, jobs.failed_reason, jobs.attempts, jobs.created_at,
+                 jobs.started_at, jobs.finished_at`,
+  jobs_lease_owners: "SELECT DISTINCT locked_by FROM jobs WHERE state = 'active' AND locked_by IS NOT NULL",
+  jobs_renew: `UPDATE jobs SET locked_until = $1 WHERE project_id = $2 AND id = $3 AND state = 'active' AND locked_by = $4`,
+  jobs_progress: `UPDATE jobs SET progress = $3, result = $4, checkpoint = $5, locked_until = $6
+                  WHERE project_id = $1 AND id = $2`,
+  jobs_finish: `UPDATE jobs SET state = $3, failed_reason = $4, finished_at = $5, locked_by = NULL, locked_until = 0
+                WHERE project_id = $1 AND id = $2`,
+  jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0
+                 WHERE project_id = $1 AND id = $2 AND state = 'active' AND locked_by = $3`,
+  jobs_delete_finished: 'DELETE FROM jobs WHERE finished_at < $1',
+  job_files_delete_finished: `DELETE FROM job_files AS f USING jobs AS j
+                              WHERE f.project_id = j.project_id AND f.job_id = j.id AND j.finished_at < $1`,
+} as const;
+
+export interface ContactFilterSql {
+  search?: string;
+  subscribed?: boolean;
+  after?: { createdAt: number; id: string };
+}
+
+/** `%`, `_` and `\` are ordinary characters in a search. */
+function likePattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/**
+ * The WHERE clause of contacts_list_page and contacts_count_matching. The
+ * search is a LIKE the trigram index answers (for three characters or more).
+ */
+export function contactsWhere(projectId: string, filter: ContactFilterSql): { where: string; params: unknown[] } {
+  const params: unknown[] = [projectId];
+  const clauses = ['project_id = $1'];
+  if (filter.subscribed !== undefined) {
+    params.push(filter.subscribed);
+    clauses.push(`subscribed = $${params.length}`);
+  }
+  if (filter.after) {
+    params.push(filter.after.createdAt, filter.after.id);
+    clauses.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
+  }
+  if (filter.search !== undefined) {
+    params.push(likePattern(filter.search));
+    clauses.push(`email LIKE $${params.length}`);
+  }
+  return { where: clauses.join(' AND '), params };
+}
+
+export function contactsListPageSql(where: string, limitParam: number): string {
+  return `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${limitParam}`;
+}
+
+export function contactsCountMatchingSql(where: string): string {
+  return `SELECT count(*)::bigint AS n FROM contacts WHERE ${where}`;
+}

@@ -1,0 +1,78 @@
+// Row shapes of the PostgreSQL store and their mapping to the Store's records.
+import type { ApiKeyRecord, ContactRecord, JobRecord } from '../store.js';
+
+export interface ContactRow {
+  id: string;
+  email: string;
+  subscribed: boolean;
+  data: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface KeyRow {
+  id: string;
+  project_id: string;
+  kind: 'secret' | 'public';
+  hash: Buffer;
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface JobRow {
+  project_id: string;
+  id: string;
+  type: JobRecord['type'];
+  state: JobRecord['state'];
+  payload: string;
+  progress: number;
+  result: string;
+  checkpoint: number;
+  failed_reason: string | null;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export function toContact(row: ContactRow): ContactRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    subscribed: row.subscribed,
+    dataJson: row.data,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toKey(row: KeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    kind: row.kind,
+    hash: row.hash,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export function toJob(row: JobRow): JobRecord {
+  return {
+    projectId: row.project_id,
+    id: row.id,
+    type: row.type,
+    state: row.state,
+    payloadJson: row.payload,
+    progress: row.progress,
+    resultJson: row.result,
+    checkpoint: row.checkpoint,
+    failedReason: row.failed_reason,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
