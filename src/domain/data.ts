@@ -14,6 +14,12 @@ export const DATA_LIMITS = {
   maxKeys: 100,
   maxKeyLength: 100,
   maxBytes: 32 * 1024,
+  /**
+   * Levels of nesting, the data object itself being the first. Not in the
+   * contract's list: without it the bound would be the engine's stack, which
+   * varies by call site, so a contact could be stored and then never updated.
+   */
+  maxDepth: 100,
 } as const;
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -51,6 +57,14 @@ export function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): bo
   return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
 }
 
+/** Whether objects and arrays nest more than `levels` deep; recursion never goes past `levels`. */
+function nestedDeeperThan(value: JsonValue, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levels === 0) return true;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return children.some((child) => nestedDeeperThan(child, levels - 1));
+}
+
 /**
  * Checks the limits on a merged `data` object and returns its compact JSON,
  * which is what gets stored. Throws a 400 naming the limit that was passed.
@@ -66,13 +80,10 @@ export function serializeData(data: ContactData): string {
       throw invalidField('data', `data keys must be 1-${DATA_LIMITS.maxKeyLength} characters long`);
     }
   }
-  let json: string;
-  try {
-    json = JSON.stringify(data);
-  } catch {
-    // Only a structure nested deeper than the engine can walk gets here.
-    throw invalidField('data', 'data is nested too deeply');
+  if (nestedDeeperThan(data, DATA_LIMITS.maxDepth)) {
+    throw invalidField('data', `data may be nested at most ${DATA_LIMITS.maxDepth} levels deep`);
   }
+  const json = JSON.stringify(data);
   if (Buffer.byteLength(json, 'utf8') > DATA_LIMITS.maxBytes) {
     throw invalidField('data', `data may be at most ${DATA_LIMITS.maxBytes} bytes of JSON`);
   }

@@ -56,7 +56,11 @@ export function typeCell(text: string): JsonValue {
   return text;
 }
 
-const SUBSCRIBED: Record<string, boolean> = { true: true, yes: true, 1: true, false: false, no: false, 0: false };
+// A Map, not an object literal: a cell such as `constructor` or `__proto__` must not find a value.
+const SUBSCRIBED = new Map<string, boolean>([
+  ['true', true], ['yes', true], ['1', true],
+  ['false', false], ['no', false], ['0', false],
+]);
 
 /** A record as a row to upsert, or the reason it is skipped. */
 export function readRow(row: number, cells: string[], columns: ImportColumns): ImportRow | RowError {
@@ -68,7 +72,7 @@ export function readRow(row: number, cells: string[], columns: ImportColumns): I
   let subscribed: boolean | undefined;
   const rawSubscribed = columns.subscribed === undefined ? '' : (cells[columns.subscribed] ?? '');
   if (rawSubscribed !== '') {
-    subscribed = SUBSCRIBED[rawSubscribed.toLowerCase()];
+    subscribed = SUBSCRIBED.get(rawSubscribed.toLowerCase());
     if (subscribed === undefined) {
       return { row, email: rawEmail, error: `Invalid subscribed value "${rawSubscribed}" (use true/false, yes/no or 1/0)` };
     }

@@ -2,12 +2,12 @@
 // line per request, strict JSON bodies, the OpenAPI document, and the routes.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { IncomingMessage as Req, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { AppError } from '../domain/errors.js';
+import { AppError, notFound } from '../domain/errors.js';
 import { ContactService } from '../domain/contacts.js';
 import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
@@ -44,21 +44,32 @@ function requestIdOf(raw: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+const MAX_PARAM_LENGTH = 2048;
+
+function notFoundForPath(url: string): AppError {
+  const path = url.split('?')[0] ?? url;
+  if (/^\/contacts\/(import|bulk)\/[^/]*$/.test(path)) return notFound('Job');
+  if (/^\/contacts\/[^/]*$/.test(path)) return notFound('Contact');
+  return new AppError('NOT_FOUND', 'No such route');
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export async function buildApp({ store, logger, onJobQueued }: AppOptions): Promise<FastifyTypeBox> {
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
-    requestIdLogLabel: 'requestId',
+    // One log line per request, written by our onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
     bodyLimit: JSON_BODY_LIMIT,
     // `__proto__` and `constructor` are ordinary data keys here; our objects
     // never let them reach a prototype (see domain/data.ts).
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
-    frameworkErrors: (error, request, reply) =>
-      sendError(reply, new AppError('VALIDATION_ERROR', `The request is malformed: ${error.message}`)),
+    // Ids are never this long, but a long one must still be a plain 404.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A path the router cannot decode names nothing that exists.
+    frameworkErrors: (error, request, reply) => sendError(reply, notFoundForPath(request.url)),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -91,7 +102,7 @@ export async function buildApp({ store, logger, onJobQueued }: AppOptions): Prom
     );
   });
 
-  const allowed = methodNotAllowed(app);
+  const allowed = methodNotAllowed(app, MAX_PARAM_LENGTH);
   app.setNotFoundHandler((request, reply) => {
     const methods = allowed(request.url);
     if (methods.length > 0) {

@@ -8,8 +8,8 @@ type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 const METHODS: Method[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-export function methodNotAllowed(app: FastifyInstance): (url: string) => string[] {
-  const mirror = FindMyWay();
+export function methodNotAllowed(app: FastifyInstance, maxParamLength: number): (url: string) => string[] {
+  const mirror = FindMyWay({ maxParamLength });
   const noop = () => undefined;
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -1,23 +1,77 @@
 // Test fixtures: a real store (a fresh SQLite file per app), the real fastify
 // app driven in-process, and projects with real keys.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp, type FastifyTypeBox } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
+import { JobRunner } from '../../src/jobs/runner.js';
 import { ProjectService, type CreatedProject } from '../../src/domain/projects.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import type { Store } from '../../src/storage/store.js';
+import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
+import pg from 'pg';
 
 export interface StoreKind {
   name: string;
   open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
 }
 
-/** The stores every shared suite runs against. */
+/** True when the test run provides PostgreSQL (scripts/test.js does, or says why not). */
+export const hasPostgres = Boolean(process.env.ROLODEX_TEST_PG_TEMPLATE);
+
+/**
+ * A fresh copy of the run's migrated template database (see scripts/test.js),
+ * for tests that point real processes at PostgreSQL. `drop()` removes it.
+ */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const serverUrl = process.env.ROLODEX_TEST_PG_URL!;
+  const template = process.env.ROLODEX_TEST_PG_TEMPLATE!;
+  const database = `${template.replace(/_template$/, '')}_${randomBytes(6).toString('hex')}`;
+  await adminQuery(serverUrl, `CREATE DATABASE "${database}" TEMPLATE "${template}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return {
+    url: url.toString(),
+    drop: () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`),
+  };
+}
+
+const postgresKind: StoreKind = {
+  name: 'postgres',
+  async open() {
+    const database = await freshPostgresDatabase();
+    const store = await PostgresStore.connect(database.url);
+    await store.migrate();
+    return {
+      store,
+      async cleanup() {
+        await store.close();
+        await database.drop();
+      },
+    };
+  },
+};
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The stores every shared suite runs against: SQLite always, PostgreSQL when
+ * the test run has one (scripts/test.js always provides it, or says why not).
+ */
 export function storeKinds(): StoreKind[] {
   return [
+    ...(hasPostgres ? [postgresKind] : []),
     {
       name: 'sqlite',
       async open() {
@@ -45,10 +99,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(kind: StoreKind): Promise<TestApp> {
+export interface StartOptions {
+  /** Run a job worker in the same process, as `rolodex serve` does. */
+  worker?: boolean;
+}
+
+export async function startApp(kind: StoreKind, options: StartOptions = {}): Promise<TestApp> {
   const { store, cleanup } = await kind.open();
-  const app = await buildApp({ store, logger: createLogger('silent') });
+  const logger = createLogger('silent');
+  const runner = options.worker ? new JobRunner({ store, logger, pollMs: 50, leaseMs: 5000 }) : undefined;
+  const app = await buildApp({ store, logger, onJobQueued: () => runner?.wake() });
   await app.ready();
+  runner?.start();
   const projects = new ProjectService(store);
   return {
     app,
@@ -59,6 +121,7 @@ export async function startApp(kind: StoreKind): Promise<TestApp> {
       return { ...created, auth: { authorization: `Bearer ${created.secretKey}` } };
     },
     async close() {
+      await runner?.stop();
       await app.close();
       await cleanup();
     },

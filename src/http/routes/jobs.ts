@@ -2,6 +2,7 @@
 // status endpoints of both kinds of job.
 import multipart from '@fastify/multipart';
 import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyTypeBox } from '../app.js';
 import { AppError, invalidField } from '../../domain/errors.js';
 import type { BulkOperation, JobService } from '../../domain/jobs.js';
@@ -37,8 +38,14 @@ const OPERATIONS: { operation: BulkOperation; label: string }[] = [
 ];
 
 export async function jobRoutes(app: FastifyTypeBox, jobs: JobService): Promise<void> {
-  await app.register(multipart, { limits: multipartLimits, throwFileSizeLimit: false });
+  // Multipart bodies are parsed only here, for the import; every other route
+  // answers a multipart body with 415.
+  await app.register(async (uploads) => importRoute(uploads.withTypeProvider<TypeBoxTypeProvider>(), jobs));
+  statusAndBulkRoutes(app, jobs);
+}
 
+async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void> {
+  await app.register(multipart, { limits: multipartLimits, throwFileSizeLimit: false });
   app.post(
     '/contacts/import',
     {
@@ -67,7 +74,9 @@ export async function jobRoutes(app: FastifyTypeBox, jobs: JobService): Promise<
       return sendJson(reply, 202, JSON.stringify({ message: 'Import queued', jobId }));
     },
   );
+}
 
+function statusAndBulkRoutes(app: FastifyTypeBox, jobs: JobService): void {
   app.get(
     '/contacts/import/:jobId',
     {

@@ -42,7 +42,7 @@ export function contactsWhere(projectId: string, filter: ContactFilterSql): { wh
     params.push(filter.subscribed ? 1 : 0);
   }
   if (filter.after) {
-    clauses.push('(created_at, id) < (?, ?)');
+    clauses.push('(created_at, id) <= (?, ?)');
     params.push(filter.after.createdAt, filter.after.id);
   }
   if (filter.search !== undefined) {
