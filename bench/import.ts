@@ -1,0 +1,138 @@
+// import-embedded and import-postgres: the 80,000-row CSV through the real
+// HTTP API (upload to job completed) against the database's own bulk tools
+// loading the same file into the same schema with one upsert, in the same run.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrations } from '../src/storage/sqlite/migrations.js';
+import { median, startBenchServer, timed } from './lib/processes.js';
+import { freshDatabase, postgresAvailable, POSTGRES_SERVER } from './lib/postgres.js';
+import { createProject } from './lib/projects.js';
+import { importCsv, importThroughApi, writeCsv } from './lib/workload.js';
+import type { BenchResult } from './index.js';
+
+const RUNS = 3;
+
+function nowMsSql(dialect: 'sqlite' | 'postgres'): string {
+  return dialect === 'sqlite'
+    ? "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+    : '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+}
+
+function sqliteFloor(csvPath: string): number {
+  const dir = mkdtempSync(join(tmpdir(), 'rolodex-bench-floor-'));
+  const script = [
+    'PRAGMA journal_mode = WAL;',
+    'PRAGMA synchronous = NORMAL;',
+    ...migrations.map((m) => m.sql),
+    "INSERT INTO projects (id, name, created_at) VALUES ('p', 'floor', 0);",
+    '.mode csv',
+    `.import ${csvPath} staging`,
+    `INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
+     SELECT 'p', lower(hex(randomblob(16))), lower(trim(email)), 1,
+            json_object('first_name', first_name, 'last_name', last_name, 'plan', plan, 'score', CAST(score AS INTEGER)),
+            ${nowMsSql('sqlite')}, ${nowMsSql('sqlite')}
+     FROM staging WHERE true
+     ON CONFLICT (project_id, email) DO UPDATE SET data = json_patch(contacts.data, excluded.data), updated_at = excluded.updated_at;`,
+  ].join('\n');
+  writeFileSync(join(dir, 'floor.sql'), script);
+  const start = performance.now();
+  const run = spawnSync('sqlite3', [join(dir, 'floor.db')], { input: script, encoding: 'utf8' });
+  const ms = performance.now() - start;
+  if (run.status !== 0 || run.stderr) throw new Error(`sqlite3 failed: ${run.stderr || run.error}`);
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
+async function postgresFloor(csvPath: string): Promise<number> {
+  const database = await freshDatabase('floor');
+  try {
+    const script = `
+      INSERT INTO projects (id, name, created_at) VALUES ('00000000-0000-7000-8000-000000000001', 'floor', 0);
+      CREATE TEMP TABLE staging (email text, first_name text, last_name text, plan text, score integer);
+      \\copy staging FROM '${csvPath}' WITH (FORMAT csv, HEADER true)
+      INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
+      SELECT '00000000-0000-7000-8000-000000000001', gen_random_uuid(), lower(trim(email)), true,
+             json_build_object('first_name', first_name, 'last_name', last_name, 'plan', plan, 'score', score),
+             ${nowMsSql('postgres')}, ${nowMsSql('postgres')}
+      FROM staging
+      ON CONFLICT (project_id, email) DO UPDATE SET data = (contacts.data::jsonb || excluded.data::jsonb)::json,
+        updated_at = excluded.updated_at;`;
+    const start = performance.now();
+    const run = spawnSync('psql', ['-v', 'ON_ERROR_STOP=1', '-q', database.url], { input: script, encoding: 'utf8' });
+    const ms = performance.now() - start;
+    if (run.status !== 0) throw new Error(`psql failed: ${run.stderr || run.error}`);
+    return ms;
+  } finally {
+    await database.drop();
+  }
+}
+
+async function systemRun(env: Record<string, string>, target: { dataDir?: string; databaseUrl?: string }, csv: string): Promise<number> {
+  const key = await createProject(target, 'bench');
+  const server = await startBenchServer(env);
+  try {
+    const { ms, value } = await timed(() => importThroughApi(server.url, key, csv));
+    if (value.result.createdCount !== value.result.totalRows) throw new Error('the import did not create every row');
+    return ms;
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function importEmbedded(): Promise<BenchResult[]> {
+  const csv = importCsv();
+  const csvPath = writeCsv(join(tmpdir(), `rolodex-bench-${process.pid}.csv`), csv);
+  const floors: number[] = [];
+  const systems: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    floors.push(sqliteFloor(csvPath));
+    const dataDir = mkdtempSync(join(tmpdir(), 'rolodex-bench-'));
+    systems.push(await systemRun({ DATA_DIR: dataDir }, { dataDir }, csv));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const system = median(systems);
+  const floor = median(floors);
+  return [{
+    name: 'import-embedded',
+    metric: `80,000 rows, ${(csv.length / 1e6).toFixed(1)} MB: upload to completed (ms, median of ${RUNS})`,
+    system,
+    floor,
+    ratio: system / floor,
+    target: 'ratio ≤ 2.0 (stretch 1.3)',
+    pass: system / floor <= 2.0,
+    notes: `floor: sqlite3 CLI .import + one INSERT … ON CONFLICT into the same schema; ${Math.round((80_000 / system) * 1000)} rows/s`,
+  }];
+}
+
+export async function importPostgres(): Promise<BenchResult[]> {
+  if (!(await postgresAvailable())) {
+    return [{ name: 'import-postgres', metric: 'skipped', notes: `no PostgreSQL at ${POSTGRES_SERVER}`, pass: false }];
+  }
+  const csv = importCsv();
+  const csvPath = writeCsv(join(tmpdir(), `rolodex-bench-${process.pid}.csv`), csv);
+  const floors: number[] = [];
+  const systems: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    floors.push(await postgresFloor(csvPath));
+    const database = await freshDatabase('system');
+    try {
+      systems.push(await systemRun({ DATABASE_URL: database.url }, { databaseUrl: database.url }, csv));
+    } finally {
+      await database.drop();
+    }
+  }
+  const system = median(systems);
+  const floor = median(floors);
+  return [{
+    name: 'import-postgres',
+    metric: `80,000 rows: upload to completed (ms, median of ${RUNS})`,
+    system,
+    floor,
+    ratio: system / floor,
+    target: 'ratio ≤ 2.0',
+    pass: system / floor <= 2.0,
+    notes: `floor: psql \\copy into a staging table + one INSERT … ON CONFLICT into the same schema; ${Math.round((80_000 / system) * 1000)} rows/s`,
+  }];
+}

@@ -1,0 +1,131 @@
+// scale: one project with 1,000,000 contacts and one with 10,000 on the same
+// server. Median latency of the first page with its total, a search matching
+// one contact, a search matching ~10%, and a page deep in the list; the
+// 1M figure over the 10k one. Also how long loading the million took, and
+// whether the million makes the server's idle memory grow.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeCursor } from '../src/domain/cursor.js';
+import { median, residentMb, startBenchServer, timed, type BenchServer } from './lib/processes.js';
+import { createProjectWithId } from './lib/projects.js';
+import { importThroughApi } from './lib/workload.js';
+import type { BenchResult } from './index.js';
+
+const BIG = 1_000_000;
+const SMALL = 10_000;
+const FILE_ROWS = 80_000;
+const SAMPLES = 30;
+
+/** Emails where every tenth is at a `tenth…` domain, so `@tenth` matches ~10%. */
+function email(project: string, i: number): string {
+  return `${project}${i}.${(i * 7919) % 100003}@${i % 10 === 0 ? 'tenth' : 'other'}${i % 89}.example.com`;
+}
+
+function csvRows(project: string, from: number, to: number): string {
+  const lines = ['email,name,plan,score'];
+  for (let i = from; i < to; i++) lines.push(`${email(project, i)},Name ${i},${i % 3 ? 'pro' : 'free'},${i % 1000}`);
+  return lines.join('\n') + '\n';
+}
+
+async function load(server: BenchServer, key: string, project: string, rows: number): Promise<number> {
+  const { ms } = await timed(async () => {
+    for (let from = 0; from < rows; from += FILE_ROWS) {
+      await importThroughApi(server.url, key, csvRows(project, from, Math.min(rows, from + FILE_ROWS)));
+    }
+  });
+  return ms;
+}
+
+async function latency(server: BenchServer, key: string, path: string): Promise<number> {
+  const headers = { authorization: `Bearer ${key}` };
+  const times: number[] = [];
+  for (let i = 0; i < SAMPLES + 3; i++) {
+    const { ms, value } = await timed(async () => {
+      const response = await fetch(server.url + path, { headers });
+      await response.arrayBuffer();
+      return response.status;
+    });
+    if (value !== 200) throw new Error(`${path} answered ${value}`);
+    if (i >= 3) times.push(ms); // the first few warm the caches
+  }
+  return median(times);
+}
+
+async function queries(server: BenchServer, key: string, projectId: string, project: string, rows: number) {
+  const headers = { authorization: `Bearer ${key}` };
+  // A contact 10% from the oldest end: its cursor opens a page deep in the list.
+  const deepEmail = email(project, Math.floor(rows / 10));
+  const found = (await (await fetch(`${server.url}/contacts?search=${encodeURIComponent(deepEmail)}`, { headers })).json()) as any;
+  const deep = found.contacts[0];
+  const cursor = encodeCursor(projectId, { createdAt: Date.parse(deep.createdAt), id: deep.id });
+  return {
+    firstPage: await latency(server, key, '/contacts?limit=20'),
+    searchOne: await latency(server, key, `/contacts?search=${encodeURIComponent(email(project, Math.floor(rows / 2)))}`),
+    searchTenth: await latency(server, key, '/contacts?search=%40tenth'),
+    deepPage: await latency(server, key, `/contacts?limit=20&cursor=${cursor}`),
+  };
+}
+
+export async function scale(): Promise<BenchResult[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rolodex-bench-scale-'));
+  const emptyDir = mkdtempSync(join(tmpdir(), 'rolodex-bench-empty-'));
+  try {
+    const big = await createProjectWithId({ dataDir }, 'big');
+    const small = await createProjectWithId({ dataDir }, 'small');
+    let server = await startBenchServer({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    const loadMs = await load(server, big.key, 'b', BIG);
+    await load(server, small.key, 's', SMALL);
+    const bigTimes = await queries(server, big.key, big.projectId, 'b', BIG);
+    const smallTimes = await queries(server, small.key, small.projectId, 's', SMALL);
+    await server.stop();
+
+    // Idle memory: a restarted server that has served the million, against an empty one.
+    server = await startBenchServer({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    await queries(server, big.key, big.projectId, 'b', BIG);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idleBig = residentMb(server.pid);
+    await server.stop();
+    await createProjectWithId({ dataDir: emptyDir }, 'empty');
+    const empty = await startBenchServer({ DATA_DIR: emptyDir, LOG_LEVEL: 'warn' });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const idleEmpty = residentMb(empty.pid);
+    await empty.stop();
+
+    const row = (name: string, metric: string, key: keyof typeof bigTimes, target: number | undefined): BenchResult => ({
+      name: `scale ${name}`,
+      metric: `${metric}: median ms, 1M vs 10k`,
+      system: bigTimes[key],
+      floor: smallTimes[key],
+      ratio: bigTimes[key] / smallTimes[key],
+      target: target ? `ratio ≤ ${target} (stretch 1.5)` : 'reported',
+      pass: target ? bigTimes[key] / smallTimes[key] <= target : true,
+    });
+    return [
+      row('(a) first page', 'first page with total', 'firstPage', 3),
+      row('(b) search one', 'search matching one contact', 'searchOne', 3),
+      row('(c) search 10%', 'search matching ~10% (page + total)', 'searchTenth', undefined),
+      row('(d) deep page', 'page by cursor 90% down the list', 'deepPage', 3),
+      {
+        name: 'scale load',
+        metric: 'loading 1,000,000 contacts through the import API (s)',
+        system: loadMs / 1000,
+        pass: true,
+        target: 'reported',
+        notes: `${Math.round(BIG / (loadMs / 1000))} rows/s in ${Math.ceil(BIG / FILE_ROWS)} imports of ${FILE_ROWS} rows`,
+      },
+      {
+        name: 'scale idle memory',
+        metric: 'idle RSS (MB) after serving the 1M project vs an empty server',
+        system: idleBig,
+        floor: idleEmpty,
+        ratio: idleBig / idleEmpty,
+        target: 'no growth with the data (≤ +50 MB)',
+        pass: idleBig - idleEmpty <= 50,
+      },
+    ];
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(emptyDir, { recursive: true, force: true });
+  }
+}
