@@ -9,6 +9,8 @@ export interface Config {
   databaseUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   rateLimit: { perSecond: number; burst: number } | undefined;
+  /** Where rate-limit buckets live when several API processes share a limit. */
+  redisUrl: string | undefined;
   jobRetentionDays: number;
   /** How many jobs one worker process runs at once. */
   workerConcurrency: number;
@@ -58,6 +60,11 @@ export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST || '127.0.0.1';
   if (/\s/.test(host)) throw new ConfigError('HOST', `must be a host name or address (got "${host}")`);
 
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  }
+
   const perSecond = readPositiveNumber(env, 'RATE_LIMIT_PER_SECOND');
   const burstRaw = readPositiveNumber(env, 'RATE_LIMIT_BURST');
   if (burstRaw !== undefined && !Number.isInteger(burstRaw)) {
@@ -76,6 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     logLevel,
     rateLimit,
+    redisUrl,
     jobRetentionDays: readInteger(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
     workerConcurrency: readInteger(env, 'WORKER_CONCURRENCY', 4, 1, 64),
   };

@@ -25,23 +25,36 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
     ? new JobRunner({ store, logger, concurrency: config.workerConcurrency, retentionDays: config.jobRetentionDays })
     : undefined;
   // Loaded only here: `migrate` and `worker` need no HTTP stack.
-  const app = roles.api
-    ? await (await import('../http/app.js')).buildApp({ store, logger, onJobQueued: () => runner?.wake() })
-    : undefined;
-  runner?.start();
-  if (app) await app.listen({ port: config.port, host: config.host });
-
+  const http = roles.api ? await import('../http/app.js') : undefined;
+  const rateLimiter =
+    roles.api && config.rateLimit
+      ? (await import('../http/rate-limit.js')).createRateLimiter(config.rateLimit, config.redisUrl, (error) =>
+          logger.warn({ err: error }, 'rate limiter unavailable; requests let through'),
+        )
+      : undefined;
+  const app = await http?.buildApp({ store, logger, rateLimiter, onJobQueued: () => runner?.wake() });
+  // Signal handlers first: a process that says it has started must shut down
+  // cleanly, never die of the default SIGTERM action.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Bounded: a request or job step that will not finish cannot hold the process.
+    setTimeout(() => {
+      logger.error('shutdown took longer than 25 s; exiting');
+      process.exit(1);
+    }, 25_000).unref();
     // Stop taking requests and jobs; in-flight requests finish, and each
     // running job commits its current batch and is given back.
     await Promise.all([app?.close(), runner?.stop()]);
+    await rateLimiter?.close();
     await store.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  runner?.start();
+  if (app) await app.listen({ port: config.port, host: config.host });
 }

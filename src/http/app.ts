@@ -19,6 +19,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { operationRoutes } from './routes/operations.js';
 import { ContactSchema, ErrorSchema } from './schemas.js';
 import { validatorCompiler } from './validation.js';
+import { applyRateLimit, type RateLimiter } from './rate-limit.js';
 
 export type FastifyTypeBox = FastifyInstance<RawServerDefault, Req, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -34,6 +35,8 @@ export interface AppOptions {
   logger: FastifyBaseLogger;
   /** Called whenever a job is accepted (the in-process worker wakes up). */
   onJobQueued?: () => void;
+  /** Per-project rate limits; none when unset. */
+  rateLimiter?: RateLimiter;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -55,7 +58,7 @@ function notFoundForPath(url: string): AppError {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export async function buildApp({ store, logger, onJobQueued }: AppOptions): Promise<FastifyTypeBox> {
+export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppOptions): Promise<FastifyTypeBox> {
   const app = Fastify({
     loggerInstance: logger,
     // One log line per request, written by our onResponse hook below.
@@ -138,8 +141,9 @@ export async function buildApp({ store, logger, onJobQueued }: AppOptions): Prom
   await app.register(async (scope) => {
     const api = scope.withTypeProvider<TypeBoxTypeProvider>();
     api.decorateRequest('projectId', '');
-    api.addHook('onRequest', async (request) => {
+    api.addHook('onRequest', async (request, reply) => {
       request.projectId = await projects.authenticate(request.headers.authorization);
+      if (rateLimiter) await applyRateLimit(rateLimiter, request.projectId, reply);
     });
     contactRoutes(api, contacts);
     await jobRoutes(api, jobs);
