@@ -80,6 +80,8 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // A request no route takes gets its 404 or 405, whatever its body.
+    if (request.is404) return done(null, undefined);
     const bytes = body as Buffer;
     if (bytes.length === 0 && (request.method === 'DELETE' || request.method === 'GET')) return done(null, undefined);
     let text: string;
@@ -108,7 +110,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
   const allowed = methodNotAllowed(app, MAX_PARAM_LENGTH);
   app.setNotFoundHandler((request, reply) => {
     const methods = allowed(request.url);
-    if (methods.length > 0) {
+    if (methods.length > 0 && !methods.includes(request.method)) {
       reply.header('Allow', methods.join(', '));
       return sendError(reply, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${methods.join(', ')}`));
     }

@@ -56,6 +56,7 @@ export class JobRunner {
   private slots: Promise<void>[] = [];
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
+  private renewing = false;
 
   constructor(options: RunnerOptions) {
     this.store = options.store;
@@ -129,12 +130,18 @@ export class JobRunner {
   }
 
   private async renewLeases(): Promise<void> {
-    for (const lease of this.held.values()) {
-      try {
-        await this.store.jobs.renew(lease);
-      } catch (error) {
-        this.logger.warn({ err: error, jobId: lease.jobId }, 'could not renew a lease');
+    if (this.renewing) return; // the last round is still waiting on the database
+    this.renewing = true;
+    try {
+      for (const lease of this.held.values()) {
+        try {
+          await this.store.jobs.renew(lease);
+        } catch (error) {
+          this.logger.warn({ err: error, jobId: lease.jobId }, 'could not renew a lease');
+        }
       }
+    } finally {
+      this.renewing = false;
     }
   }
 

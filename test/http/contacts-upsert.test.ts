@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { assertError, listPage } from '../support/contacts.js';
 
 for (const kind of storeKinds()) {
   describe(`POST /contacts (${kind.name})`, () => {
@@ -67,6 +68,76 @@ for (const kind of storeKinds()) {
       const list = json(await t.app.inject({ method: 'GET', url: '/contacts', headers: auth }));
       assert.equal(list.total, 1);
       assert.equal(Object.keys(list.contacts[0].data).length, 25, 'every merge applied to what the previous left');
+    });
+
+    const post = (auth: { authorization: string }, payload: unknown) =>
+      t.app.inject({ method: 'POST', url: '/contacts', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+
+    test('400 VALIDATION_ERROR naming each unknown field, nothing created', async () => {
+      const { auth } = await t.project();
+      const response = await post(auth, { email: 'u@example.com', name: 'Ada', id: 'x' });
+      assertError(response, 400, {
+        code: 'VALIDATION_ERROR',
+        message: 'name: Unknown field; id: Unknown field',
+        errors: [{ field: 'name', message: 'Unknown field' }, { field: 'id', message: 'Unknown field' }],
+      });
+      assert.equal((await listPage(t, auth)).total, 0);
+    });
+
+    test('400 VALIDATION_ERROR for data: null, for a non-boolean subscribed and for a non-string email', async () => {
+      const { auth } = await t.project();
+      const cases: [object, string][] = [
+        [{ email: 'n@example.com', data: null }, 'data'],
+        [{ email: 'n@example.com', subscribed: 'true' }, 'subscribed'],
+        [{ email: 'n@example.com', subscribed: 1 }, 'subscribed'],
+        [{ email: 'n@example.com', subscribed: null }, 'subscribed'],
+        [{ email: 42 }, 'email'],
+        [{ email: ['n@example.com'] }, 'email'],
+        [{ email: null }, 'email'],
+      ];
+      for (const [body, field] of cases) {
+        assertError(await post(auth, body), 400, { code: 'VALIDATION_ERROR', errors: [{ field, message: /^Must be / }] });
+      }
+      assert.equal((await listPage(t, auth)).total, 0);
+    });
+
+    test('400 VALIDATION_ERROR when email is missing', async () => {
+      const { auth } = await t.project();
+      for (const body of [{}, { subscribed: true, data: { a: 1 } }]) {
+        assertError(await post(auth, body), 400, {
+          code: 'VALIDATION_ERROR',
+          message: 'email: Required',
+          errors: [{ field: 'email', message: 'Required' }],
+        });
+      }
+    });
+
+    test('400 VALIDATION_ERROR when the body is not an object (array, string, number, boolean, null)', async () => {
+      const { auth } = await t.project();
+      for (const body of [[{ email: 'a@example.com' }], [], 'a@example.com', 42, true, null]) {
+        assertError(await post(auth, body), 400, {
+          code: 'VALIDATION_ERROR',
+          message: 'body: Must be a JSON object',
+          errors: [{ field: 'body', message: 'Must be a JSON object' }],
+        });
+      }
+      assert.equal((await listPage(t, auth)).total, 0);
+    });
+
+    test('400 INVALID_JSON for an empty body declared as JSON', async () => {
+      const { auth } = await t.project();
+      const response = await t.app.inject({ method: 'POST', url: '/contacts', headers: { ...auth, 'content-type': 'application/json' }, payload: '' });
+      assertError(response, 400, { code: 'INVALID_JSON' });
+    });
+
+    test('an existing email given subscribed: true changes it back, and a new one can be created unsubscribed', async () => {
+      const { auth } = await t.project();
+      const created = json(await post(auth, { email: 's@example.com', subscribed: false }));
+      assert.equal(created.subscribed, false);
+      const again = await post(auth, { email: 's@example.com', subscribed: true });
+      assert.equal(again.statusCode, 200);
+      assert.equal(json(again).subscribed, true);
+      assert.deepEqual((await listPage(t, auth, { subscribed: 'true' })).contacts.map((c) => c.id), [created.id]);
     });
   });
 }

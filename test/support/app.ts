@@ -8,6 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { buildApp, type FastifyTypeBox } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { JobRunner } from '../../src/jobs/runner.js';
+import type { RateLimiter } from '../../src/http/rate-limit.js';
 import { ProjectService, type CreatedProject } from '../../src/domain/projects.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import type { Store } from '../../src/storage/store.js';
@@ -102,13 +103,14 @@ export interface TestApp {
 export interface StartOptions {
   /** Run a job worker in the same process, as `rolodex serve` does. */
   worker?: boolean;
+  rateLimiter?: RateLimiter;
 }
 
 export async function startApp(kind: StoreKind, options: StartOptions = {}): Promise<TestApp> {
   const { store, cleanup } = await kind.open();
   const logger = createLogger('silent');
   const runner = options.worker ? new JobRunner({ store, logger, pollMs: 50, leaseMs: 5000 }) : undefined;
-  const app = await buildApp({ store, logger, onJobQueued: () => runner?.wake() });
+  const app = await buildApp({ store, logger, rateLimiter: options.rateLimiter, onJobQueued: () => runner?.wake() });
   await app.ready();
   runner?.start();
   const projects = new ProjectService(store);

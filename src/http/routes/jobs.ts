@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyTypeBox } from '../app.js';
 import { AppError, invalidField } from '../../domain/errors.js';
 import type { BulkOperation, JobService } from '../../domain/jobs.js';
-import { sendJson } from '../error-response.js';
+import { handleError, sendError, sendJson } from '../error-response.js';
 import { errorResponses } from '../schemas.js';
 import { multipartLimits, readCsvUpload } from '../upload.js';
 
@@ -44,6 +44,10 @@ export async function jobRoutes(app: FastifyTypeBox, jobs: JobService): Promise<
   statusAndBulkRoutes(app, jobs);
 }
 
+function notMultipart(): AppError {
+  return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as multipart/form-data in a field named "file"');
+}
+
 async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void> {
   await app.register(multipart, { limits: multipartLimits, throwFileSizeLimit: false });
   app.post(
@@ -55,11 +59,13 @@ async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void>
         consumes: ['multipart/form-data'],
         response: { 202: Queued, ...errorResponses(400, 401, 403, 413, 415) },
       },
+      // A body type with no parser at all (text/plain, say) fails before the
+      // handler; the app-wide message would ask for JSON, which is wrong here.
+      errorHandler: (error, request, reply) =>
+        error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? sendError(reply, notMultipart()) : handleError(error, request, reply),
     },
     async (request, reply) => {
-      if (!request.isMultipart()) {
-        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as multipart/form-data in a field named "file"');
-      }
+      if (!request.isMultipart()) throw notMultipart();
       let file: Buffer | undefined;
       try {
         file = await readCsvUpload(request);

@@ -15,6 +15,7 @@ export const migrations: Migration[] = [
     name: 'projects, keys and contacts',
     sql: `
       CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      CREATE EXTENSION IF NOT EXISTS btree_gin;
 
       CREATE TABLE projects (
         id         uuid PRIMARY KEY,
@@ -49,7 +50,10 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX contacts_page ON contacts (project_id, created_at DESC, id DESC);
       CREATE INDEX contacts_page_subscribed ON contacts (project_id, subscribed, created_at DESC, id DESC);
-      CREATE INDEX contacts_email_trigram ON contacts USING gin (email gin_trgm_ops);
+      -- Search: a trigram index per project. It is on lower(email) (the same
+      -- text: emails are stored lower-cased) so that it serves only searches,
+      -- never the equality lookups the unique index is for.
+      CREATE INDEX contacts_email_search ON contacts USING gin (project_id, lower(email) gin_trgm_ops);
 
       -- Per-project counts kept in step with every write by statement-level
       -- triggers (one counter update per statement, not per row).

@@ -39,6 +39,7 @@ export class PostgresStore implements Store {
   readonly keys: KeyStore;
   readonly contacts: ContactStore;
   readonly jobs: PostgresJobStore;
+  private closed = false;
 
   constructor(
     readonly pool: pg.Pool,
@@ -122,6 +123,8 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.delivery.close();
     await this.pool.end();
   }

@@ -64,7 +64,11 @@ export const queries = {
                  jobs.result::text AS result, jobs.checkpoint, jobs.failed_reason, jobs.attempts, jobs.created_at,
                  jobs.started_at, jobs.finished_at`,
   jobs_lease_owners: "SELECT DISTINCT locked_by FROM jobs WHERE state = 'active' AND locked_by IS NOT NULL",
-  jobs_renew: `UPDATE jobs SET locked_until = $1 WHERE project_id = $2 AND id = $3 AND state = 'active' AND locked_by = $4`,
+  // A job row locked by a running step is skipped: that step renews the lease itself.
+  jobs_renew: `UPDATE jobs SET locked_until = $1
+               WHERE (project_id, id) IN (SELECT project_id, id FROM jobs
+                                          WHERE project_id = $2 AND id = $3 AND state = 'active' AND locked_by = $4
+                                          FOR UPDATE SKIP LOCKED)`,
   jobs_progress: `UPDATE jobs SET progress = $3, result = $4, checkpoint = $5, locked_until = $6
                   WHERE project_id = $1 AND id = $2`,
   jobs_finish: `UPDATE jobs SET state = $3, failed_reason = $4, finished_at = $5, locked_by = NULL, locked_until = 0
@@ -104,7 +108,7 @@ export function contactsWhere(projectId: string, filter: ContactFilterSql): { wh
   }
   if (filter.search !== undefined) {
     params.push(likePattern(filter.search));
-    clauses.push(`email LIKE $${params.length}`);
+    clauses.push(`lower(email) LIKE $${params.length}`);
   }
   return { where: clauses.join(' AND '), params };
 }

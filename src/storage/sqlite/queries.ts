@@ -42,7 +42,7 @@ export function contactsWhere(projectId: string, filter: ContactFilterSql): { wh
     params.push(filter.subscribed ? 1 : 0);
   }
   if (filter.after) {
-    clauses.push('(created_at, id) <= (?, ?)');
+    clauses.push('(created_at, id) < (?, ?)');
     params.push(filter.after.createdAt, filter.after.id);
   }
   if (filter.search !== undefined) {
@@ -106,12 +106,12 @@ export const jobQueries = {
                               WHERE project_id = ? AND email IN (SELECT value FROM json_each(?))`,
   contacts_select_by_ids: `SELECT ${CONTACT_COLUMNS} FROM contacts
                            WHERE project_id = ? AND id IN (SELECT value FROM json_each(?))`,
-  contacts_insert_batch: `INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
-                          SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
-                          FROM json_each(?)`,
-  contacts_update_batch: `UPDATE contacts SET email = u.value ->> 1, subscribed = u.value ->> 2, data = u.value ->> 3,
-                            updated_at = u.value ->> 5
-                          FROM json_each(?) AS u
-                          WHERE contacts.project_id = ? AND contacts.id = u.value ->> 0`,
+  // Inserts and updates of a job step in one statement: a row whose id exists
+  // updates it (email never changes in a job step), any other row is new.
+  contacts_write_batch: `INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
+                         SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+                         FROM json_each(?) WHERE true
+                         ON CONFLICT (project_id, id) DO UPDATE
+                         SET subscribed = excluded.subscribed, data = excluded.data, updated_at = excluded.updated_at`,
   contacts_delete_batch: 'DELETE FROM contacts WHERE project_id = ? AND id IN (SELECT value FROM json_each(?))',
 } as const;

@@ -111,11 +111,9 @@ export class SqliteJobStore implements JobStore {
         if (writes.deletes.length > 0) {
           this.statement(q.contacts_delete_batch).run(projectId, JSON.stringify(writes.deletes));
         }
-        if (writes.updates.length > 0) {
-          this.statement(q.contacts_update_batch).run(JSON.stringify(writes.updates.map(contactTuple)), projectId);
-        }
-        if (writes.inserts.length > 0) {
-          this.statement(q.contacts_insert_batch).run(projectId, JSON.stringify(writes.inserts.map(contactTuple)));
+        const upserts = [...writes.updates, ...writes.inserts];
+        if (upserts.length > 0) {
+          this.statement(q.contacts_write_batch).run(projectId, JSON.stringify(upserts.map(contactTuple)));
         }
         this.statement(q.jobs_progress).run({
           progress: progress.progress,

@@ -1,0 +1,214 @@
+// POST /contacts/import, everything checked before a job is queued
+// (CONTRACT.md, "POST /contacts/import"): a rejected upload leaves no job, no
+// file and no contact behind; an accepted one answers 202 at once.
+import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
+import { after, before, describe, test } from 'node:test';
+import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { assertError, listPage, UUID_V7, type Auth } from '../support/contacts.js';
+import { multipartBody, multipartParts, storedFileCount, storedJobCount, uploadCsv } from '../support/jobs.js';
+
+const MAX_BYTES = 5 * 1024 * 1024;
+
+/** A valid CSV of exactly `size` bytes: one contact whose note pads the file. */
+function csvOfSize(size: number): Buffer {
+  const head = 'email,note\nbig@example.com,';
+  return Buffer.concat([Buffer.from(head), Buffer.alloc(size - head.length, 'x')]);
+}
+
+for (const kind of storeKinds()) {
+  describe(`POST /contacts/import: acceptance (${kind.name})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startApp(kind, { worker: true });
+    });
+    after(async () => t.close());
+
+    function post(auth: Auth | Record<string, string>, body: { payload?: Buffer | string | object; headers?: Record<string, string> }) {
+      return t.app.inject({ method: 'POST', url: '/contacts/import', headers: { ...auth, ...body.headers }, payload: body.payload });
+    }
+
+    /** Sends `send` in a fresh project and checks the answer, and that nothing was queued or written. */
+    async function rejects(
+      send: (auth: Auth) => Promise<LightMyRequestResponse>,
+      status: number,
+      expected: { code: string; message?: string | RegExp; errors?: { field: string; message: string | RegExp }[] },
+    ): Promise<void> {
+      const { auth } = await t.project();
+      const jobsBefore = await storedJobCount(t);
+      const filesBefore = await storedFileCount(t);
+      assertError(await send(auth), status, expected);
+      assert.equal(await storedJobCount(t), jobsBefore, 'no job was stored');
+      // Earlier jobs may finish (and drop their files) meanwhile; none may be added.
+      assert.ok(await storedFileCount(t) <= filesBefore, 'no file was stored');
+      assert.equal((await listPage(t, auth)).total, 0, 'no contact was written');
+    }
+
+    const badCsv = (message: RegExp) => ({ code: 'VALIDATION_ERROR', message, errors: [{ field: 'file', message }] });
+
+    test('415 UNSUPPORTED_MEDIA_TYPE for a JSON body, a text/plain body, a form-urlencoded body and no body', async () => {
+      const unsupported = { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the CSV as multipart/form-data in a field named "file"' };
+      await rejects((auth) => post(auth, { payload: { file: 'email\na@example.com\n' } }), 415, unsupported);
+      await rejects(
+        (auth) => post(auth, { payload: 'email\na@example.com\n', headers: { 'content-type': 'text/plain' } }),
+        415,
+        unsupported,
+      );
+      await rejects(
+        (auth) => post(auth, { payload: 'file=email', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+        415,
+        unsupported,
+      );
+      await rejects((auth) => post(auth, {}), 415, unsupported);
+    });
+
+    test('400 VALIDATION_ERROR when no part is named "file"', async () => {
+      const noFile = { code: 'VALIDATION_ERROR', errors: [{ field: 'file', message: /Required/ }] };
+      await rejects(
+        (auth) =>
+          post(auth, multipartParts([
+            { name: 'csv', filename: 'contacts.csv', contentType: 'text/csv', content: 'email\na@example.com\n' },
+            { name: 'note', content: 'hello' },
+          ])),
+        400,
+        noFile,
+      );
+      await rejects((auth) => post(auth, multipartParts([{ name: 'File', filename: 'c.csv', content: 'email\na@example.com\n' }])), 400, noFile);
+    });
+
+    test('400 for a malformed multipart body or a second "file" part', async () => {
+      const multipart = { 'content-type': 'multipart/form-data; boundary=XYZ' };
+      const malformed = badCsv(/multipart body is malformed/);
+      await rejects((auth) => post(auth, { payload: 'email\n', headers: { 'content-type': 'multipart/form-data' } }), 400, malformed);
+      await rejects(
+        (auth) => post(auth, { payload: '--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nemail\n', headers: multipart }),
+        400,
+        malformed,
+      );
+      await rejects(
+        (auth) =>
+          post(auth, multipartParts([
+            { name: 'file', filename: 'a.csv', content: 'email\na@example.com\n' },
+            { name: 'file', filename: 'b.csv', content: 'email\nb@example.com\n' },
+          ])),
+        400,
+        badCsv(/Send one CSV only/),
+      );
+    });
+
+    test('413 PAYLOAD_TOO_LARGE for a file one byte over 5 MiB, as a file part or a plain field, and far over it', async () => {
+      const tooLarge = { code: 'PAYLOAD_TOO_LARGE', message: /5 MiB/ };
+      await rejects((auth) => post(auth, multipartBody(csvOfSize(MAX_BYTES + 1))), 413, tooLarge);
+      await rejects((auth) => post(auth, multipartParts([{ name: 'file', content: csvOfSize(MAX_BYTES + 1) }])), 413, tooLarge);
+      await rejects((auth) => post(auth, multipartBody(csvOfSize(MAX_BYTES + 1024 * 1024))), 413, tooLarge);
+    });
+
+    test('a file of exactly 5 MiB is accepted', async () => {
+      const { auth } = await t.project();
+      const response = await post(auth, multipartBody(csvOfSize(MAX_BYTES)));
+      assert.equal(response.statusCode, 202, response.body);
+    });
+
+    test('400 when the file is not UTF-8 text, saying so', async () => {
+      const notUtf8 = badCsv(/UTF-8/);
+      await rejects((auth) => uploadCsv(t, auth, Buffer.from([0xff, 0xfe, 0x65, 0x00, 0x6d, 0x00])), 400, notUtf8);
+      await rejects((auth) => uploadCsv(t, auth, Buffer.from('email\na@example.com,caf\xe9\n', 'latin1')), 400, notUtf8);
+      await rejects((auth) => uploadCsv(t, auth, Buffer.concat([Buffer.from('email\n'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')])), 400, notUtf8);
+    });
+
+    test('400 for an empty file and for a file with no header row (blank lines only)', async () => {
+      await rejects((auth) => uploadCsv(t, auth, ''), 400, badCsv(/empty/));
+      await rejects((auth) => uploadCsv(t, auth, '\n\r\n\n'), 400, badCsv(/no header row/));
+      await rejects((auth) => uploadCsv(t, auth, '   \n \r\n'), 400, badCsv(/no header row/));
+    });
+
+    test('400 for an empty header name, naming its position', async () => {
+      await rejects((auth) => uploadCsv(t, auth, 'email,,name\na@example.com,1,2\n'), 400, badCsv(/Header 2 is empty/));
+      await rejects((auth) => uploadCsv(t, auth, 'email,name,\na@example.com,1,2\n'), 400, badCsv(/Header 3 is empty/));
+      await rejects((auth) => uploadCsv(t, auth, 'email, ""\na@example.com,1\n'), 400, badCsv(/Header 2 is empty/));
+    });
+
+    test('400 for a header name over 100 characters; exactly 100 is accepted', async () => {
+      await rejects((auth) => uploadCsv(t, auth, `email,${'h'.repeat(101)}\na@example.com,1\n`), 400, badCsv(/longer than 100 characters/));
+      await rejects((auth) => uploadCsv(t, auth, `email,${'é'.repeat(101)}\na@example.com,1\n`), 400, badCsv(/longer than 100 characters/));
+      const { auth } = await t.project();
+      assert.equal((await uploadCsv(t, auth, `email,${'é'.repeat(100)}\na@example.com,1\n`)).statusCode, 202);
+    });
+
+    test('400 for duplicate header names compared case-insensitively', async () => {
+      await rejects((auth) => uploadCsv(t, auth, 'email,Email\na@example.com,b@example.com\n'), 400, badCsv(/Duplicate header "Email"/));
+      await rejects((auth) => uploadCsv(t, auth, 'email,Name,NAME\na@example.com,1,2\n'), 400, badCsv(/Duplicate header "NAME"/));
+      await rejects((auth) => uploadCsv(t, auth, 'email,subscribed,Subscribed\na@example.com,1,2\n'), 400, badCsv(/Duplicate header/));
+    });
+
+    test('400 when the header has no email column', async () => {
+      await rejects((auth) => uploadCsv(t, auth, 'mail,name\na@example.com,Ada\n'), 400, badCsv(/no "email" column/));
+      await rejects((auth) => uploadCsv(t, auth, 'e-mail;name\na@example.com;Ada\n'), 400, badCsv(/no "email" column/));
+    });
+
+    test('400 for more than 100 data columns; 100 are accepted', async () => {
+      const headers = (n: number) => ['email', 'subscribed', ...Array.from({ length: n }, (_, i) => `c${i}`)].join(',');
+      await rejects((auth) => uploadCsv(t, auth, `${headers(101)}\na@example.com\n`), 400, badCsv(/at most 100 data columns/));
+      const { auth } = await t.project();
+      assert.equal((await uploadCsv(t, auth, `${headers(100)}\na@example.com\n`)).statusCode, 202);
+    });
+
+    test('400 for a CSV syntax error anywhere in the file, naming the record (records, not lines)', async () => {
+      // Record 1 is the header; blank lines are not records, and a quoted newline stays inside its record.
+      const prefix = 'email,note\n\na@example.com,"two\nlines"\n\r\n';
+      await rejects((auth) => uploadCsv(t, auth, `${prefix}b@example.com,"never closed\nc@example.com,1\n`), 400, badCsv(/syntax error in record 3\b/));
+      await rejects((auth) => uploadCsv(t, auth, `${prefix}b@example.com,"closed"garbage\nc@example.com,1\n`), 400, badCsv(/syntax error in record 3\b/));
+      await rejects((auth) => uploadCsv(t, auth, `${prefix}b@example.com,1\nc@example.com,un"quoted\n`), 400, badCsv(/syntax error in record 4\b/));
+      await rejects((auth) => uploadCsv(t, auth, 'email,"note\na@example.com,1\n'), 400, badCsv(/syntax error in record 1\b/));
+    });
+
+    test('any declared part type works, and a plain field too: the content decides', async () => {
+      const content = 'email\na@example.com\n';
+      for (const body of [
+        multipartBody(content, { contentType: 'application/octet-stream' }),
+        multipartBody(content, { contentType: null }),
+        multipartBody(content, { contentType: 'image/png', filename: 'photo.png' }),
+        multipartParts([{ name: 'file', content }]),
+        multipartParts([{ name: 'note', content: 'first' }, { name: 'file', filename: 'c.csv', content }]),
+      ]) {
+        const { auth } = await t.project();
+        const response = await post(auth, body);
+        assert.equal(response.statusCode, 202, response.body);
+      }
+    });
+
+    test('202 with Location and exactly {message, jobId}; totalRows is known at once', async () => {
+      const { auth } = await t.project();
+      const response = await uploadCsv(t, auth, 'email,name\na@example.com,Ada\n\nb@example.com,Bo\nnot-an-email,X\n');
+      assert.equal(response.statusCode, 202, response.body);
+      assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+      const body = json(response);
+      assert.deepEqual(Object.keys(body), ['message', 'jobId']);
+      assert.equal(body.message, 'Import queued');
+      assert.match(body.jobId, UUID_V7);
+      assert.equal(response.headers.location, `/contacts/import/${body.jobId}`);
+      const status = await t.app.inject({ method: 'GET', url: response.headers.location as string, headers: auth });
+      assert.equal(status.statusCode, 200, status.body);
+      assert.equal(json(status).result.totalRows, 3);
+      assert.equal(json(status).id, body.jobId);
+    });
+
+    test('401 and 403 come before any body check', async () => {
+      const { publicKey } = await t.project();
+      const cases: { headers: Record<string, string>; status: number; code: string }[] = [
+        { headers: {}, status: 401, code: 'UNAUTHORIZED' },
+        { headers: { authorization: `Bearer sk_${'0'.repeat(43)}` }, status: 401, code: 'INVALID_API_KEY' },
+        { headers: { authorization: `Bearer ${publicKey}` }, status: 403, code: 'SECRET_KEY_REQUIRED' },
+      ];
+      for (const { headers, status, code } of cases) {
+        const jobsBefore = await storedJobCount(t);
+        assertError(await post(headers, { payload: { not: 'multipart' } }), status, { code });
+        assertError(await post(headers, multipartParts([{ name: 'other', content: 'x' }])), status, { code });
+        assertError(await post(headers, multipartBody('')), status, { code });
+        assertError(await post(headers, multipartBody(csvOfSize(MAX_BYTES + 1))), status, { code });
+        assertError(await post(headers, multipartBody('email\na@example.com\n')), status, { code });
+        assert.equal(await storedJobCount(t), jobsBefore);
+      }
+    });
+  });
+}
