@@ -72,7 +72,11 @@ export interface StartServerOptions {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'rolodex.js');
-const CONFIG_VARIABLES = ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'JOB_RETENTION_DAYS', 'WORKER_CONCURRENCY'];
+// Everything src/config.ts reads: a child sees only what its test gives it.
+const CONFIG_VARIABLES = [
+  'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL',
+  'RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'JOB_RETENTION_DAYS', 'WORKER_CONCURRENCY',
+];
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
