@@ -1,9 +1,8 @@
 // Reading an import's CSV (CONTRACT.md, "CSV rules"): UTF-8 with an optional
 // BOM, RFC 4180 quoting, LF or CRLF, a comma, semicolon or tab delimiter
 // detected from the header line. `inspectCsv` checks a whole file before it is
-// queued; `csvRecords` streams its records to the worker.
-import { Readable } from 'node:stream';
-import { CsvError, parse } from 'csv-parse';
+// queued; `csvRecords` reads its records for the worker.
+import { CsvSyntaxError, parseCsv } from './csv-parser.js';
 import { validationError } from './errors.js';
 import { codePointLength } from './text.js';
 
@@ -24,7 +23,6 @@ export interface CsvRecord {
 }
 
 export const MAX_HEADER_LENGTH = 100;
-const CHUNK_SIZE = 64 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function csvError(message: string) {
@@ -58,27 +56,13 @@ export function detectDelimiter(text: string): Delimiter {
   return ',';
 }
 
-function parser(delimiter: Delimiter) {
-  return parse({
-    delimiter,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    trim: true,
-  });
-}
-
-/** Every record of the file, header first, yielding to the event loop between chunks. */
-async function* records(text: string, delimiter: Delimiter): AsyncGenerator<string[]> {
-  const chunks: string[] = [];
-  for (let i = 0; i < text.length; i += CHUNK_SIZE) chunks.push(text.slice(i, i + CHUNK_SIZE));
-  const stream = Readable.from(chunks).pipe(parser(delimiter));
+/** Every record of the file, header first; a syntax error is a 400 naming its record. */
+function* records(text: string, delimiter: Delimiter): Generator<string[]> {
   try {
-    for await (const record of stream) yield record as string[];
+    yield* parseCsv(text, delimiter);
   } catch (error) {
-    // Not every parse error's code starts with CSV_ (INVALID_OPENING_QUOTE does not).
-    if (!(error instanceof CsvError)) throw error;
-    const row = ((error as CsvError & { records?: number }).records ?? 0) + 1;
-    throw csvError(`CSV syntax error in record ${row}: ${error.message.replace(/ at line \d+/, '')}`);
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    throw csvError(`CSV syntax error in record ${error.record}: ${error.message}`);
   }
 }
 
@@ -104,7 +88,7 @@ export async function inspectCsv(bytes: Buffer): Promise<CsvLayout> {
   const delimiter = detectDelimiter(text);
   let headers: string[] | undefined;
   let totalRows = 0;
-  for await (const record of records(text, delimiter)) {
+  for (const record of records(text, delimiter)) {
     if (headers === undefined) {
       // Header names are trimmed even when quoted (the parser trims only unquoted cells).
       headers = record.map((name) => name.trim());
@@ -116,9 +100,9 @@ export async function inspectCsv(bytes: Buffer): Promise<CsvLayout> {
 }
 
 /** The data records of a file already inspected, after skipping the first `skip`. */
-export async function* csvRecords(bytes: Buffer, delimiter: Delimiter, skip = 0): AsyncGenerator<CsvRecord> {
+export function* csvRecords(bytes: Buffer, delimiter: Delimiter, skip = 0): Generator<CsvRecord> {
   let row = 0;
-  for await (const cells of records(decodeCsv(bytes), delimiter)) {
+  for (const cells of records(decodeCsv(bytes), delimiter)) {
     row++;
     if (row === 1 || row - 1 <= skip) continue;
     yield { row, cells };
