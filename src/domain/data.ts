@@ -66,6 +66,16 @@ function nestedDeeperThan(value: JsonValue, levels: number): boolean {
 }
 
 /**
+ * Whether a number too large for a double (JSON.parse reads 1e400 as Infinity)
+ * is anywhere inside; JSON.stringify would silently store it as null.
+ */
+function holdsNonFiniteNumber(value: JsonValue): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (typeof value !== 'object' || value === null) return false;
+  return (Array.isArray(value) ? value : Object.values(value)).some(holdsNonFiniteNumber);
+}
+
+/**
  * Checks the limits on a merged `data` object and returns its compact JSON,
  * which is what gets stored. Throws a 400 naming the limit that was passed.
  */
@@ -82,6 +92,10 @@ export function serializeData(data: ContactData): string {
   }
   if (nestedDeeperThan(data, DATA_LIMITS.maxDepth)) {
     throw invalidField('data', `data may be nested at most ${DATA_LIMITS.maxDepth} levels deep`);
+  }
+  // Only after the depth check: the walk recurses once per level.
+  if (holdsNonFiniteNumber(data)) {
+    throw invalidField('data', 'data numbers must fit in a 64-bit float (magnitude at most about 1.8e308)');
   }
   const json = JSON.stringify(data);
   if (Buffer.byteLength(json, 'utf8') > DATA_LIMITS.maxBytes) {

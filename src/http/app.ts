@@ -7,12 +7,12 @@ import type { IncomingMessage as Req, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { AppError, notFound } from '../domain/errors.js';
+import { AppError, notFound, validationError } from '../domain/errors.js';
 import { ContactService } from '../domain/contacts.js';
 import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
 import type { Store } from '../storage/store.js';
-import { handleError, sendError } from './error-response.js';
+import { answerClientError, handleError, sendError } from './error-response.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import { contactRoutes } from './routes/contacts.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -73,6 +73,12 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A path the router cannot decode names nothing that exists.
     frameworkErrors: (error, request, reply) => sendError(reply, notFoundForPath(request.url)),
+    // What node's HTTP parser refuses gets the envelope too (see answerClientError).
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, logger),
+    // Node's own answer to an HTTP/1.1 request without Host has no envelope; ours (below) has.
+    http: { requireHostHeader: false },
+    // Node's default, which fastify turns off: a body trickled in forever holds a connection forever.
+    requestTimeout: 300_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -97,6 +103,11 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
     }
   });
 
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw validationError([{ field: 'Host', message: 'Required for HTTP/1.1' }]);
+    }
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
   });

@@ -2,12 +2,19 @@
 // in a request (our AppErrors, schema validation, fastify's own body errors)
 // to it. Anything unexpected is a 500 with a generic message, logged with the
 // request id; no stack or SQL ever reaches a client.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, validationError, type FieldError } from '../domain/errors.js';
 import { fieldErrors } from './validation.js';
 import { StoreUnavailableError } from '../storage/store.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
+
+function malformedRequest(): AppError {
+  return validationError([{ field: '', message: 'The request is malformed' }]);
+}
 
 const FASTIFY_ERRORS: Record<string, () => AppError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: () => new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than 1 MiB'),
@@ -33,7 +40,7 @@ function toAppError(error: FastifyError): AppError | undefined {
   const status = error.statusCode ?? 500;
   if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large');
   if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type');
-  if (status >= 400 && status < 500) return validationError([{ field: '', message: 'The request is malformed' }]);
+  if (status >= 400 && status < 500) return malformedRequest();
   return undefined;
 }
 
@@ -65,4 +72,30 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (known) return sendError(reply, known);
   request.log.error({ err: error }, 'request failed');
   return sendError(reply, new AppError('INTERNAL_SERVER_ERROR', 'Internal server error'));
+}
+
+/**
+ * Requests node's HTTP parser refuses (not HTTP at all, a header line without
+ * a colon, a Content-Length that does not add up, headers over 16 KiB) never
+ * reach fastify. They still get the envelope and an X-Request-ID; the
+ * connection is then closed, since where a next request would begin is unknown.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex, log: FastifyBaseLogger): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const answer =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new AppError('HEADERS_TOO_LARGE', 'The request line and headers are larger than 16 KiB')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new AppError('REQUEST_TIMEOUT', 'The request did not arrive in time')
+        : malformedRequest();
+  const requestId = randomUUID();
+  log.info({ requestId, statusCode: answer.statusCode, reason: error.code }, 'malformed request');
+  if (socket.writable) {
+    const body = errorBody(answer, requestId);
+    socket.write(
+      `HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode]}\r\nContent-Type: ${JSON_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-ID: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

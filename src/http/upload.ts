@@ -42,10 +42,16 @@ function malformed(error: unknown): AppError {
   return invalidField('file', 'The multipart body is malformed');
 }
 
+/** RFC 2046: a boundary of 1 to 70 characters, quoted or not (busboy would take an empty one). */
+const BOUNDARY = /;\s*boundary=("[^"]{1,70}"|[^\s";]{1,70})\s*(;|$)/i;
+
 /** The bytes of the `file` part, or undefined when there is none. */
 export async function readCsvUpload(request: FastifyRequest): Promise<Buffer | undefined> {
   const declared = Number(request.headers['content-length']);
   if (declared > MAX_CSV_BYTES + MULTIPART_OVERHEAD) throw tooLarge();
+  if (!BOUNDARY.test(request.headers['content-type'] ?? '')) {
+    throw invalidField('file', 'The multipart body is malformed: its Content-Type needs a boundary of 1-70 characters');
+  }
   let file: Buffer | undefined;
   try {
     for await (const part of request.parts() as AsyncIterable<Multipart>) {

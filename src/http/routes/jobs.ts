@@ -49,6 +49,8 @@ function notMultipart(): AppError {
 }
 
 async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void> {
+  // A JSON body is no CSV upload: 415, never a parse of it (and a 400 INVALID_JSON).
+  app.removeContentTypeParser('application/json');
   await app.register(multipart, { limits: multipartLimits, throwFileSizeLimit: false });
   app.post(
     '/contacts/import',

@@ -19,6 +19,8 @@ import {
   type ProjectStore,
   type Store,
 } from '../store.js';
+import { Checkpointer } from './checkpointer.js';
+import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations.js';
 import { toContact, toKey, type ContactRow, type KeyRow } from './rows.js';
 import { SqliteJobStore } from './sqlite-jobs.js';
@@ -45,8 +47,13 @@ export class SqliteStore implements Store {
   readonly contacts: ContactStore;
   readonly jobs: SqliteJobStore;
   private readonly statements = new Map<string, Statement>();
+  private readonly writes: GroupCommit;
 
-  constructor(readonly db: Db) {
+  constructor(
+    readonly db: Db,
+    private readonly checkpointer?: Checkpointer,
+  ) {
+    this.writes = new GroupCommit(db);
     this.projects = {
       create: async (project, keys) => this.createProject(project, keys),
       get: async (projectId) => this.getProject(projectId),
@@ -61,10 +68,11 @@ export class SqliteStore implements Store {
       },
     };
     this.contacts = {
-      upsertByEmail: async (projectId, email, decide) => this.upsertByEmail(projectId, email, decide),
-      updateById: async (projectId, id, decide) => this.updateById(projectId, id, decide),
+      upsertByEmail: (projectId, email, decide) => this.writes.run(() => this.upsertByEmail(projectId, email, decide)),
+      updateById: (projectId, id, decide) => this.writes.run(() => this.updateById(projectId, id, decide)),
       getById: async (projectId, id) => this.getContact(projectId, id),
-      deleteById: async (projectId, id) => this.statement(queries.contacts_delete).run(projectId, id).changes === 1,
+      deleteById: (projectId, id) =>
+        this.writes.run(() => this.statement(queries.contacts_delete).run(projectId, id).changes === 1),
       listPage: async (projectId, query) => this.listPage(projectId, query),
       count: async (projectId, filter) => this.count(projectId, filter),
     };
@@ -72,7 +80,10 @@ export class SqliteStore implements Store {
   }
 
   static open(file: string): SqliteStore {
-    return new SqliteStore(openSqliteDatabase(file));
+    const db = openSqliteDatabase(file);
+    if (file === ':memory:') return new SqliteStore(db);
+    db.pragma('wal_autocheckpoint = 0');
+    return new SqliteStore(db, new Checkpointer(file));
   }
 
   async migrate(): Promise<void> {
@@ -95,6 +106,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 
@@ -140,36 +152,30 @@ export class SqliteStore implements Store {
     );
   }
 
+  /** Runs inside a group commit (see group-commit.ts). */
   private upsertByEmail(projectId: string, email: string, decide: DecideContact) {
-    return this.db
-      .transaction(() => {
-        const row = this.statement(queries.contacts_get_by_email).get(projectId, email) as ContactRow | undefined;
-        const current = row && toContact(row);
-        const next = decide(current);
-        if (!current) this.insertContact(projectId, next);
-        else if (next !== current) this.updateContact(projectId, next);
-        return { contact: next, created: !current };
-      })
-      .immediate();
+    const row = this.statement(queries.contacts_get_by_email).get(projectId, email) as ContactRow | undefined;
+    const current = row && toContact(row);
+    const next = decide(current);
+    if (!current) this.insertContact(projectId, next);
+    else if (next !== current) this.updateContact(projectId, next);
+    return { contact: next, created: !current };
   }
 
+  /** Runs inside a group commit (see group-commit.ts). */
   private updateById(projectId: string, id: string, decide: DecideExistingContact) {
-    return this.db
-      .transaction(() => {
-        const current = this.getContact(projectId, id);
-        if (!current) return undefined;
-        const next = decide(current);
-        if (next !== current) {
-          try {
-            this.updateContact(projectId, next);
-          } catch (error) {
-            if (isUniqueViolation(error)) throw new EmailTakenError();
-            throw error;
-          }
-        }
-        return next;
-      })
-      .immediate();
+    const current = this.getContact(projectId, id);
+    if (!current) return undefined;
+    const next = decide(current);
+    if (next !== current) {
+      try {
+        this.updateContact(projectId, next);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new EmailTakenError();
+        throw error;
+      }
+    }
+    return next;
   }
 
   private listPage(projectId: string, query: ContactPageQuery): ContactRecord[] {

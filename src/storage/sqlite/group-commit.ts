@@ -1,0 +1,50 @@
+// Group commit: single-contact writes that arrive in the same turn of the
+// event loop commit in one transaction, each inside its own savepoint (so one
+// failing write rolls back alone). Under concurrent load this turns dozens of
+// commits, each writing its own full-text index segment, into one; every
+// caller still gets its answer only after the commit holding its write.
+import type { Database as Db } from 'better-sqlite3';
+
+interface PendingWrite {
+  work: () => unknown;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+export class GroupCommit {
+  private pending: PendingWrite[] = [];
+
+  constructor(private readonly db: Db) {}
+
+  run<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  private flush(): void {
+    const group = this.pending;
+    this.pending = [];
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const write of group) {
+            try {
+              // A nested transaction is a savepoint: rolled back alone if it throws.
+              outcomes.push({ ok: true, value: this.db.transaction(write.work)() });
+            } catch (error) {
+              outcomes.push({ ok: false, value: error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      // The commit itself failed: none of the group's writes happened.
+      for (const write of group) write.reject(error);
+      return;
+    }
+    group.forEach((write, i) => (outcomes[i]!.ok ? write.resolve(outcomes[i]!.value) : write.reject(outcomes[i]!.value)));
+  }
+}
