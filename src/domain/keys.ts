@@ -1,6 +1,6 @@
 // API keys: generated here, shown once, stored only as their SHA-256 hash.
 // A key is `sk_` (secret) or `pk_` (public) and 32 random bytes in base62.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export type KeyKind = 'secret' | 'public';
 
@@ -32,7 +32,7 @@ export function generateKey(kind: KeyKind): NewKey {
 }
 
 export function hashKey(raw: string): Buffer {
-  return createHash('sha256').update(raw, 'utf8').digest();
+  return hash('sha256', raw, 'buffer');
 }
 
 /**

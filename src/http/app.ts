@@ -103,19 +103,20 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
     }
   });
 
-  app.addHook('onRequest', async (request) => {
-    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw validationError([{ field: 'Host', message: 'Required for HTTP/1.1' }]);
-    }
-  });
-  app.addHook('onSend', async (request, reply) => {
+  // Callback-style hooks: these run on every request, and a promise apiece shows.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-ID', request.id);
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      return done(validationError([{ field: 'Host', message: 'Required for HTTP/1.1' }]));
+    }
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       { method: request.method, url: request.url, statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
       'request',
     );
+    done();
   });
 
   const allowed = methodNotAllowed(app, MAX_PARAM_LENGTH);

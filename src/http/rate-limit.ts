@@ -99,7 +99,10 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly onError: (error: unknown) => void = () => {},
   ) {
     this.burst = settings.burst;
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    // Commands wait for the connection while it is being made (so the first
+    // requests after a start are counted too), but never long: a Redis that
+    // does not answer within half a second lets the request through.
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 500 });
     this.redis.on('error', () => {});
     this.redis.defineCommand('rolodexTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
   }
