@@ -35,8 +35,16 @@ export interface ContactFilterSql {
  * an exact substring); shorter ones can only scan.
  */
 export function contactsWhere(projectId: string, filter: ContactFilterSql): { where: string; params: unknown[] } {
-  const clauses = ['project_id = ?'];
+  const indexed = filter.search !== undefined && [...filter.search].length >= 3;
+  // With a trigram search the matches drive the query (`+project_id` keeps
+  // the planner off the per-project indexes, which would walk every contact
+  // of a large project); otherwise the per-project page index does.
+  const clauses = [indexed ? '+project_id = ?' : 'project_id = ?'];
   const params: unknown[] = [projectId];
+  if (indexed) {
+    clauses.unshift('seq IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)');
+    params.unshift(`"${filter.search!.replaceAll('"', '""')}"`);
+  }
   if (filter.subscribed !== undefined) {
     clauses.push('subscribed = ?');
     params.push(filter.subscribed ? 1 : 0);
@@ -46,10 +54,6 @@ export function contactsWhere(projectId: string, filter: ContactFilterSql): { wh
     params.push(filter.after.createdAt, filter.after.id);
   }
   if (filter.search !== undefined) {
-    if ([...filter.search].length >= 3) {
-      clauses.push('seq IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)');
-      params.push(`"${filter.search.replaceAll('"', '""')}"`);
-    }
     clauses.push('instr(email, ?) > 0');
     params.push(filter.search);
   }
