@@ -19,6 +19,15 @@ function isoTime(): string {
 let lastTime = 0;
 let lastIso = '';
 
+/**
+ * Lines go to stdout without blocking: a line written while the previous
+ * write is in flight joins the next write, so a busy server makes one system
+ * call per batch rather than per request, and a quiet one writes at once.
+ * pino flushes what is left when the process exits.
+ */
 export function createLogger(level: Config['logLevel'], destination?: pino.DestinationStream): Logger {
-  return pino({ level, base: { service: 'rolodex' }, timestamp: isoTime }, destination);
+  return pino(
+    { level, base: { service: 'rolodex' }, timestamp: isoTime },
+    destination ?? pino.destination({ dest: 1, sync: false, minLength: 0 }),
+  );
 }

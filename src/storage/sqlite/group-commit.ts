@@ -1,8 +1,10 @@
 // Group commit: single-contact writes that arrive in the same turn of the
-// event loop commit in one transaction, each inside its own savepoint (so one
-// failing write rolls back alone). Under concurrent load this turns dozens of
-// commits, each writing its own full-text index segment, into one; every
-// caller still gets its answer only after the commit holding its write.
+// event loop commit in one transaction. Under concurrent load this turns
+// dozens of commits, each writing its own full-text index segment, into one;
+// every caller still gets its answer only after the commit holding its write.
+// A write may fail alone without a savepoint because each makes at most one
+// change, in one statement (an INSERT, UPDATE or DELETE and its triggers), and
+// SQLite undoes a failed statement whole while the transaction goes on.
 import type { Database as Db } from 'better-sqlite3';
 
 interface PendingWrite {
@@ -32,8 +34,7 @@ export class GroupCommit {
         .transaction(() => {
           for (const write of group) {
             try {
-              // A nested transaction is a savepoint: rolled back alone if it throws.
-              outcomes.push({ ok: true, value: this.db.transaction(write.work)() });
+              outcomes.push({ ok: true, value: write.work() });
             } catch (error) {
               outcomes.push({ ok: false, value: error });
             }
