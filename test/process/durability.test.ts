@@ -2,20 +2,51 @@
 // moment the answer arrives, and a new process on the same DATA_DIR serves it.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { ProjectService } from '../../src/domain/projects.js';
+import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
+import { freshPostgresDatabase, hasPostgres } from '../support/app.js';
 import { createProjectIn, killAll, startServer, tempDataDir, type ServerProcess } from '../support/server-process.js';
 
 const ROUNDS = 4;
 
-describe('durability across kill -9', () => {
+interface Target {
+  name: string;
+  /** Where a server keeps its data, and a secret key of a project there. */
+  prepare(): Promise<{ options: { dataDir?: string; env?: Record<string, string> }; secretKey: string; cleanup(): Promise<void> }>;
+}
+
+const targets: Target[] = [
+  {
+    name: 'sqlite',
+    async prepare() {
+      const dataDir = tempDataDir();
+      const { secretKey } = await createProjectIn(dataDir, 'Durable');
+      return { options: { dataDir }, secretKey, cleanup: async () => {} };
+    },
+  },
+];
+if (hasPostgres) {
+  targets.push({
+    name: 'postgres',
+    async prepare() {
+      const database = await freshPostgresDatabase();
+      const store = await PostgresStore.connect(database.url);
+      const { secretKey } = await new ProjectService(store).createProject('Durable');
+      await store.close();
+      return { options: { env: { DATABASE_URL: database.url } }, secretKey, cleanup: database.drop };
+    },
+  });
+}
+
+for (const target of targets) describe(`durability across kill -9 (${target.name})`, () => {
   after(killAll);
 
   test(`${ROUNDS} contacts, each acknowledged (201) just before a SIGKILL, are all there after restarts`, async () => {
-    const dataDir = tempDataDir();
-    const { secretKey } = await createProjectIn(dataDir, 'Durable');
+    const { options, secretKey, cleanup } = await target.prepare();
     const headers = { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' };
     const created: { id: string; email: string; data: unknown }[] = [];
 
-    let server: ServerProcess = await startServer({ dataDir });
+    let server: ServerProcess = await startServer(options);
     for (let round = 0; round < ROUNDS; round++) {
       const email = `crash-${round}@example.com`;
       const response = await fetch(`${server.url}/contacts`, {
@@ -28,7 +59,7 @@ describe('durability across kill -9', () => {
       await server.kill();
       created.push(contact);
 
-      server = await startServer({ dataDir });
+      server = await startServer({ ...options, dataDir: options.dataDir ?? server.dataDir });
       for (const expected of created) {
         const read = await fetch(`${server.url}/contacts/${expected.id}`, { headers });
         assert.equal(read.status, 200, `${expected.email} lost after kill -9 (round ${round})`);
@@ -43,5 +74,6 @@ describe('durability across kill -9', () => {
       created.map((contact) => contact.id).reverse(),
     );
     assert.equal(await server.stop(), 0);
+    await cleanup();
   });
 });
