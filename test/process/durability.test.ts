@@ -2,47 +2,16 @@
 // moment the answer arrives, and a new process on the same DATA_DIR serves it.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { ProjectService } from '../../src/domain/projects.js';
-import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
-import { freshPostgresDatabase, hasPostgres } from '../support/app.js';
-import { createProjectIn, killAll, startServer, tempDataDir, type ServerProcess } from '../support/server-process.js';
+import { killAll, startServer, type ServerProcess } from '../support/server-process.js';
+import { serverTargets } from '../support/targets.js';
 
 const ROUNDS = 4;
 
-interface Target {
-  name: string;
-  /** Where a server keeps its data, and a secret key of a project there. */
-  prepare(): Promise<{ options: { dataDir?: string; env?: Record<string, string> }; secretKey: string; cleanup(): Promise<void> }>;
-}
-
-const targets: Target[] = [
-  {
-    name: 'sqlite',
-    async prepare() {
-      const dataDir = tempDataDir();
-      const { secretKey } = await createProjectIn(dataDir, 'Durable');
-      return { options: { dataDir }, secretKey, cleanup: async () => {} };
-    },
-  },
-];
-if (hasPostgres) {
-  targets.push({
-    name: 'postgres',
-    async prepare() {
-      const database = await freshPostgresDatabase();
-      const store = await PostgresStore.connect(database.url);
-      const { secretKey } = await new ProjectService(store).createProject('Durable');
-      await store.close();
-      return { options: { env: { DATABASE_URL: database.url } }, secretKey, cleanup: database.drop };
-    },
-  });
-}
-
-for (const target of targets) describe(`durability across kill -9 (${target.name})`, () => {
+for (const target of serverTargets()) describe(`durability across kill -9 (${target.name})`, () => {
   after(killAll);
 
   test(`${ROUNDS} contacts, each acknowledged (201) just before a SIGKILL, are all there after restarts`, async () => {
-    const { options, secretKey, cleanup } = await target.prepare();
+    const { options, secretKey, cleanup } = await target.prepare('Durable');
     const headers = { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' };
     const created: { id: string; email: string; data: unknown }[] = [];
 

@@ -3,10 +3,8 @@
 // every row applied once, counts equal to an uninterrupted run.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { ProjectService } from '../../src/domain/projects.js';
-import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
-import { freshPostgresDatabase, hasPostgres } from '../support/app.js';
-import { createProjectIn, killAll, startServer, tempDataDir, type ServerProcess } from '../support/server-process.js';
+import { killAll, startServer, type ServerProcess } from '../support/server-process.js';
+import { serverTargets } from '../support/targets.js';
 
 const ROWS = 40_000;
 const EXISTING = 500;
@@ -71,40 +69,13 @@ async function allContacts(server: ServerProcess, key: string): Promise<Map<stri
   return contacts;
 }
 
-interface Target {
-  name: string;
-  prepare(): Promise<{ env: Record<string, string>; dataDir?: string; secretKey: string; cleanup(): Promise<void> }>;
-}
-
-const targets: Target[] = [
-  {
-    name: 'sqlite',
-    async prepare() {
-      const dataDir = tempDataDir();
-      const project = await createProjectIn(dataDir);
-      return { env: {}, dataDir, secretKey: project.secretKey, cleanup: async () => {} };
-    },
-  },
-];
-if (hasPostgres) {
-  targets.push({
-    name: 'postgres',
-    async prepare() {
-      const database = await freshPostgresDatabase();
-      const store = await PostgresStore.connect(database.url);
-      const project = await new ProjectService(store).createProject('crash');
-      await store.close();
-      return { env: { DATABASE_URL: database.url }, secretKey: project.secretKey, cleanup: database.drop };
-    },
-  });
-}
-
 after(killAll);
 
-for (const target of targets) {
+for (const target of serverTargets()) {
   describe(`an import survives kill -9 (${target.name})`, () => {
     test('killed three times at different points, it ends with every row applied exactly once and exact counts', async () => {
-      const { env, dataDir, secretKey, cleanup } = await target.prepare();
+      const { options, secretKey, cleanup } = await target.prepare();
+      const { env, dataDir } = options;
       const { csv, lastSeq, preexisting, expected } = buildCsv();
       let server = await startServer({ env, dataDir });
       try {

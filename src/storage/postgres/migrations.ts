@@ -3,11 +3,7 @@
 // leads with project_id, so the schema can be sharded by project (Citus's
 // distribution column) without a redesign.
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from '../migration.js';
 
 export const migrations: Migration[] = [
   {

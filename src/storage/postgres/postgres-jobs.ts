@@ -7,7 +7,7 @@ import type { ContactRecord, ContactSelection, JobLease, JobRecord, JobStore, Pl
 import { guarded, transaction } from './database.js';
 import type { JobDelivery } from './delivery.js';
 import { queries as q } from './queries.js';
-import { toContact, toJob, type ContactRow, type JobRow } from './rows.js';
+import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
 
 /** An insert lost a race with a concurrent write of the same email: redo the step. */
 class StepConflict extends Error {}

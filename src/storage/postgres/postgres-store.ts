@@ -21,7 +21,7 @@ import { JobDelivery } from './delivery.js';
 import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
 import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
-import { toContact, toKey, type ContactRow, type KeyRow } from './rows.js';
+import { toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
 
 const MIGRATION_LOCK = 0x526f6c6f; // "Rolo"
 

@@ -1,11 +1,7 @@
 // The SQLite schema, one migration a version. Applied in order inside BEGIN
 // IMMEDIATE, so two processes starting at once apply each exactly once.
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from '../migration.js';
 
 export const migrations: Migration[] = [
   {

@@ -5,41 +5,7 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { ContactRecord, ContactSelection, JobLease, JobRecord, JobStore, PlanJobStep } from '../store.js';
 import { jobQueries as q } from './queries.js';
-import { toContact, type ContactRow } from './rows.js';
-
-interface JobRow {
-  project_id: string;
-  id: string;
-  type: JobRecord['type'];
-  state: JobRecord['state'];
-  payload: string;
-  progress: number;
-  result: string;
-  checkpoint: number;
-  failed_reason: string | null;
-  attempts: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
-
-function toJob(row: JobRow): JobRecord {
-  return {
-    projectId: row.project_id,
-    id: row.id,
-    type: row.type,
-    state: row.state,
-    payloadJson: row.payload,
-    progress: row.progress,
-    resultJson: row.result,
-    checkpoint: row.checkpoint,
-    failedReason: row.failed_reason,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-  };
-}
+import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
 
 /** A contact as the JSON tuple the batch statements read with `value ->> n`. */
 function contactTuple(c: ContactRecord): unknown[] {

@@ -22,7 +22,7 @@ import {
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations.js';
-import { toContact, toKey, type ContactRow, type KeyRow } from './rows.js';
+import { toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
 import { SqliteJobStore } from './sqlite-jobs.js';
 import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries } from './queries.js';
 

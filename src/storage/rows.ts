@@ -1,10 +1,12 @@
-// Row shapes of the PostgreSQL store and their mapping to the Store's records.
-import type { ApiKeyRecord, ContactRecord, JobRecord } from '../store.js';
+// Row shapes both stores read (the same column names on SQLite and
+// PostgreSQL), and their mapping to the Store's records.
+import type { ApiKeyRecord, ContactRecord, JobRecord } from './store.js';
 
 export interface ContactRow {
   id: string;
   email: string;
-  subscribed: boolean;
+  /** A boolean on PostgreSQL, 0 or 1 on SQLite. */
+  subscribed: boolean | number;
   data: string;
   created_at: number;
   updated_at: number;
@@ -40,7 +42,7 @@ export function toContact(row: ContactRow): ContactRecord {
   return {
     id: row.id,
     email: row.email,
-    subscribed: row.subscribed,
+    subscribed: row.subscribed === true || row.subscribed === 1,
     dataJson: row.data,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
