@@ -69,7 +69,10 @@ export class ProjectService {
   }
 
   async revokeKey(keyId: string): Promise<void> {
-    if (!isId(keyId) || !(await this.store.keys.revoke(keyId, Date.now()))) {
+    // What is not an id is not repeated back: it may be a raw key pasted by
+    // mistake, and the message ends up in a terminal or a CI log.
+    if (!isId(keyId)) throw new AppError('NOT_FOUND', 'No such key: give the key id (a UUID, as `keys list` shows), not the key');
+    if (!(await this.store.keys.revoke(keyId, Date.now()))) {
       throw new AppError('NOT_FOUND', `Key ${keyId} not found, or already revoked`);
     }
   }

@@ -3,6 +3,7 @@
 import multipart from '@fastify/multipart';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, LogLevel } from 'fastify';
 import type { FastifyTypeBox } from '../app.js';
 import { AppError, invalidField } from '../../domain/errors.js';
 import type { BulkOperation, JobService } from '../../domain/jobs.js';
@@ -44,9 +45,17 @@ export async function jobRoutes(app: FastifyTypeBox, jobs: JobService): Promise<
   statusAndBulkRoutes(app, jobs);
 }
 
+function quieterThanTrace(log: FastifyBaseLogger): LogLevel {
+  return log.level === 'trace' ? 'debug' : (log.level as LogLevel);
+}
+
 function notMultipart(): AppError {
   return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as multipart/form-data in a field named "file"');
 }
+
+/** Uploads one process reads at once; the next gets 503 with Retry-After. */
+export const MAX_UPLOADS_IN_PROGRESS = 8;
+let uploadsInProgress = 0;
 
 async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void> {
   // A JSON body is no CSV upload: 415, never a parse of it (and a 400 INVALID_JSON).
@@ -55,11 +64,14 @@ async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void>
   app.post(
     '/contacts/import',
     {
+      // @fastify/multipart logs the request's headers, Authorization and its
+      // key included, at trace level: this route never logs below debug.
+      logLevel: quieterThanTrace(app.log),
       schema: {
         summary: 'Import contacts from a CSV (multipart/form-data, field "file", at most 5 MiB)',
         tags: ['jobs'],
         consumes: ['multipart/form-data'],
-        response: { 202: Queued, ...errorResponses(400, 401, 403, 413, 415) },
+        response: { 202: Queued, ...errorResponses(400, 401, 403, 413, 415, 503) },
       },
       // A body type with no parser at all (text/plain, say) fails before the
       // handler; the app-wide message would ask for JSON, which is wrong here.
@@ -68,6 +80,13 @@ async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void>
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw notMultipart();
+      // A cap on uploads in progress, so slow uploaders cannot hold every
+      // connection and 5 MiB buffer of the process.
+      if (uploadsInProgress >= MAX_UPLOADS_IN_PROGRESS) {
+        reply.header('Retry-After', '1').header('Connection', 'close');
+        throw new AppError('SERVICE_UNAVAILABLE', `${MAX_UPLOADS_IN_PROGRESS} uploads are already in progress; retry shortly`);
+      }
+      uploadsInProgress++;
       let file: Buffer | undefined;
       try {
         file = await readCsvUpload(request);
@@ -75,6 +94,8 @@ async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void>
         // Whatever of the body is left unread is not worth reading: close the connection.
         if (error instanceof AppError && error.code === 'PAYLOAD_TOO_LARGE') reply.header('Connection', 'close');
         throw error;
+      } finally {
+        uploadsInProgress--;
       }
       if (!file) throw invalidField('file', 'Required: send the CSV in a multipart field named "file"');
       const jobId = await jobs.acceptImport(request.projectId, file);
