@@ -2,7 +2,7 @@
 // log discarded (a load test writes hundreds of thousands of lines), and
 // measurements of a process from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/support/server-process.js';
 
@@ -11,6 +11,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface BenchServer {
   url: string;
   pid: number;
+  /** Settles when the process exits, for whatever reason. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -19,13 +21,29 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
+/**
+ * Starts `rolodex serve` and resolves once GET /ready answers 200. Its log
+ * (stdout) is discarded, or written to `options.logFile` when given (the soak
+ * run keeps it to show the server's side of any failure). `options.title`
+ * replaces the process's command line as `ps` and `pkill -f` see it (node
+ * --title), so a long run is not caught by someone's `pkill -f "rolodex.js serve"`.
+ */
+export async function startBenchServer(
+  env: Record<string, string>,
+  options: { logFile?: string; title?: string } = {},
+): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/rolodex.js', 'serve'], {
+  const log = options.logFile ? openSync(options.logFile, 'w') : 'ignore';
+  const title = options.title ? [`--title=${options.title}`] : [];
+  const child = spawn(process.execPath, [...title, 'bin/rolodex.js', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', log, 'inherit'],
   });
+  if (typeof log === 'number') closeSync(log); // the child has its own copy
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   children.add(child);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
@@ -41,6 +59,7 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
   return {
     url,
     pid: child.pid!,
+    exited,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
