@@ -61,6 +61,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppOptions): Promise<FastifyTypeBox> {
   const app = Fastify({
     loggerInstance: logger,
+    // Our onRequest hook answers requests that arrive while closing (below).
+    return503OnClosing: false,
     // One log line per request, written by our onResponse hook below.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
@@ -104,8 +106,19 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
   });
 
   // Callback-style hooks: these run on every request, and a promise apiece shows.
+  // While shutting down, requests on open keep-alive connections get the
+  // envelope (rather than fastify's own 503 body) and the connection closes.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-ID', request.id);
+    if (closing) {
+      reply.header('Connection', 'close');
+      return done(new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry on another'));
+    }
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       return done(validationError([{ field: 'Host', message: 'Required for HTTP/1.1' }]));
     }
