@@ -30,5 +30,10 @@ try {
     process.stderr.write(`rolodex: ${error.message}\n`);
     process.exit(error instanceof ConfigError ? 78 : 1);
   }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    process.stderr.write(`rolodex: cannot listen: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
   throw error;
 }
