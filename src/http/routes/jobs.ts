@@ -105,20 +105,20 @@ async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void>
   );
 }
 
-function statusAndBulkRoutes(app: FastifyTypeBox, jobs: JobService): void {
+function statusRoute(app: FastifyTypeBox, jobs: JobService, kind: 'import' | 'bulk', summary: string): void {
   app.get(
-    '/contacts/import/:jobId',
+    `/contacts/${kind}/:jobId`,
     {
-      schema: {
-        summary: 'The state and counts of an import',
-        tags: ['jobs'],
-        params: JobParams,
-        response: { 200: JobStatus, ...errorResponses(401, 403, 404) },
-      },
+      schema: { summary, tags: ['jobs'], params: JobParams, response: { 200: JobStatus, ...errorResponses(401, 403, 404) } },
     },
     async (request, reply) =>
-      sendJson(reply, 200, JSON.stringify(await jobs.get(request.projectId, request.params.jobId, 'import'))),
+      sendJson(reply, 200, JSON.stringify(await jobs.get(request.projectId, request.params.jobId, kind))),
   );
+}
+
+function statusAndBulkRoutes(app: FastifyTypeBox, jobs: JobService): void {
+  statusRoute(app, jobs, 'import', 'The state and counts of an import');
+  statusRoute(app, jobs, 'bulk', 'The state and counts of a bulk job');
 
   for (const { operation, label } of OPERATIONS) {
     app.post(
@@ -138,18 +138,4 @@ function statusAndBulkRoutes(app: FastifyTypeBox, jobs: JobService): void {
       },
     );
   }
-
-  app.get(
-    '/contacts/bulk/:jobId',
-    {
-      schema: {
-        summary: 'The state and counts of a bulk job',
-        tags: ['jobs'],
-        params: JobParams,
-        response: { 200: JobStatus, ...errorResponses(401, 403, 404) },
-      },
-    },
-    async (request, reply) =>
-      sendJson(reply, 200, JSON.stringify(await jobs.get(request.projectId, request.params.jobId, 'bulk'))),
-  );
 }
