@@ -37,18 +37,16 @@ export interface ContactPage {
   total?: number;
 }
 
+/** The stored JSON of a new contact's data: the patch on nothing, checked against the limits. */
+export function initialDataJson(data: DataPatch | undefined): string {
+  return data && Object.keys(data).length > 0 ? serializeData(mergeData(emptyData(), data)) : '{}';
+}
+
 /** The contact a create makes: `subscribed` defaults to true, createdAt comes from the id. */
-export function newContact(email: string, subscribed: boolean | undefined, data: DataPatch | undefined): Contact {
+export function newContact(email: string, subscribed: boolean | undefined, dataJson: string): Contact {
   const id = newId();
   const createdAt = timeOfId(id);
-  return {
-    id,
-    email,
-    subscribed: subscribed ?? true,
-    dataJson: data ? serializeData(mergeData(emptyData(), data)) : '{}',
-    createdAt,
-    updatedAt: createdAt,
-  };
+  return { id, email, subscribed: subscribed ?? true, dataJson, createdAt, updatedAt: createdAt };
 }
 
 /**
@@ -77,13 +75,13 @@ export class ContactService {
   /** Upsert by email: a new contact, or the existing one with the change merged in. */
   async upsert(projectId: string, input: ContactInput): Promise<{ contact: Contact; created: boolean }> {
     const email = parseEmail(input.email);
-    // Validate the data on its own first, so a bad request fails the same way
-    // whether or not the contact exists.
-    if (input.data) serializeData(mergeData(emptyData(), input.data));
+    // Checked on its own first, so a bad request fails the same way whether
+    // or not the contact exists; a new contact then stores exactly this.
+    const dataJson = initialDataJson(input.data);
     return this.store.contacts.upsertByEmail(projectId, email, (current) =>
       current
         ? reviseContact(current, { subscribed: input.subscribed, data: input.data })
-        : newContact(email, input.subscribed, input.data),
+        : newContact(email, input.subscribed, dataJson),
     );
   }
 

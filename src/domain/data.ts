@@ -57,22 +57,21 @@ export function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): bo
   return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
 }
 
-/** Whether objects and arrays nest more than `levels` deep; recursion never goes past `levels`. */
-function nestedDeeperThan(value: JsonValue, levels: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (levels === 0) return true;
-  const children = Array.isArray(value) ? value : Object.values(value);
-  return children.some((child) => nestedDeeperThan(child, levels - 1));
-}
-
 /**
- * Whether a number too large for a double (JSON.parse reads 1e400 as Infinity)
- * is anywhere inside; JSON.stringify would silently store it as null.
+ * What is wrong with a value's nesting or numbers, in one walk: objects and
+ * arrays deeper than `levels` (the walk never recurses past that), or a
+ * number too large for a double (JSON.parse reads 1e400 as Infinity, which
+ * JSON.stringify would silently store as null).
  */
-function holdsNonFiniteNumber(value: JsonValue): boolean {
-  if (typeof value === 'number') return !Number.isFinite(value);
-  if (typeof value !== 'object' || value === null) return false;
-  return (Array.isArray(value) ? value : Object.values(value)).some(holdsNonFiniteNumber);
+function valueProblem(value: JsonValue, levels: number): 'depth' | 'number' | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'number';
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (levels === 0) return 'depth';
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    const problem = valueProblem(child, levels - 1);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
 /**
@@ -90,11 +89,9 @@ export function serializeData(data: ContactData): string {
       throw invalidField('data', `data keys must be 1-${DATA_LIMITS.maxKeyLength} characters long`);
     }
   }
-  if (nestedDeeperThan(data, DATA_LIMITS.maxDepth)) {
-    throw invalidField('data', `data may be nested at most ${DATA_LIMITS.maxDepth} levels deep`);
-  }
-  // Only after the depth check: the walk recurses once per level.
-  if (holdsNonFiniteNumber(data)) {
+  const problem = valueProblem(data, DATA_LIMITS.maxDepth);
+  if (problem === 'depth') throw invalidField('data', `data may be nested at most ${DATA_LIMITS.maxDepth} levels deep`);
+  if (problem === 'number') {
     throw invalidField('data', 'data numbers must fit in a 64-bit float (magnitude at most about 1.8e308)');
   }
   const json = JSON.stringify(data);

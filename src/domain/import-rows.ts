@@ -2,10 +2,11 @@
 // a batch of records becomes contact writes: applied in row order, exactly as
 // if each row had been sent to POST /contacts.
 import type { ContactRecord, ContactWrites } from '../storage/store.js';
-import { newContact, reviseContact } from './contacts.js';
+import { initialDataJson, newContact, reviseContact } from './contacts.js';
 import { emptyData, type DataPatch, type JsonValue } from './data.js';
 import { isValidEmail, normalizeEmail } from './email.js';
 import { AppError } from './errors.js';
+import { PLAIN_NUMBER } from './text.js';
 
 export interface ImportColumns {
   email: number;
@@ -45,14 +46,13 @@ export function importColumns(headers: string[]): ImportColumns {
   };
 }
 
-const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 
 /** `true`/`false` in any case → boolean; a canonical number → number; else the text. */
 export function typeCell(text: string): JsonValue {
   const lower = text.toLowerCase();
   if (lower === 'true') return true;
   if (lower === 'false') return false;
-  if (NUMBER.test(text) && String(Number(text)) === text) return Number(text);
+  if (PLAIN_NUMBER.test(text) && String(Number(text)) === text) return Number(text);
   return text;
 }
 
@@ -111,7 +111,7 @@ export function planImportBatch(
     try {
       const next = current
         ? reviseContact(current, { subscribed: row.subscribed, data: row.data })
-        : newContact(row.email, row.subscribed, row.data);
+        : newContact(row.email, row.subscribed, initialDataJson(row.data));
       latest.set(row.email, next);
       if (current) counts.updatedCount++;
       else counts.createdCount++;

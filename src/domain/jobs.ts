@@ -5,7 +5,7 @@ import type { JobRecord, JobType, Store } from '../storage/store.js';
 import { inspectCsv, type Delimiter } from './csv.js';
 import { invalidField, notFound } from './errors.js';
 import { newId, isId } from './ids.js';
-import type { RowError } from './import-rows.js';
+import { importColumns, type RowError } from './import-rows.js';
 
 export const MAX_DATA_COLUMNS = 100;
 export const MAX_REPORTED_ERRORS = 1000;
@@ -84,7 +84,7 @@ export class JobService {
 
   async acceptImport(projectId: string, file: Buffer): Promise<string> {
     const layout = await inspectCsv(file);
-    const dataColumns = layout.headers.filter((h) => !['email', 'subscribed'].includes(h.toLowerCase())).length;
+    const dataColumns = importColumns(layout.headers).data.length;
     if (dataColumns > MAX_DATA_COLUMNS) {
       throw invalidField('file', `A CSV may have at most ${MAX_DATA_COLUMNS} data columns (has ${dataColumns})`);
     }

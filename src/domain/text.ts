@@ -1,5 +1,6 @@
-// Lengths in the contract are counted in characters (Unicode code points), not
-// in UTF-16 units, so an emoji counts once.
+// Text rules shared across the contract: lengths are counted in characters
+// (Unicode code points), not UTF-16 units, so an emoji counts once; and what
+// a plainly written number looks like.
 
 export function codePointLength(text: string): number {
   let length = 0;
@@ -14,3 +15,6 @@ export function codePointLength(text: string): number {
   }
   return length;
 }
+
+/** A number written plainly: optional minus, no leading zeros, sign, exponent or spaces. */
+export const PLAIN_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;

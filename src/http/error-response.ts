@@ -61,8 +61,8 @@ export function sendJson(reply: FastifyReply, status: number, json: string): Fas
 }
 
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
-  // Set here as well as in onSend: errors the router answers before any route
-  // (a malformed URL, say) skip the hooks.
+  // Set here as well as in the onRequest hook: errors the router answers
+  // before any route (a malformed URL, say) skip the hooks.
   reply.header('X-Request-ID', reply.request.id);
   return reply.code(error.statusCode).type(JSON_TYPE).send(errorBody(error, reply.request.id));
 }

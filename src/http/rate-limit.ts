@@ -14,6 +14,8 @@ export interface RateLimitSettings {
 
 export interface RateDecision {
   allowed: boolean;
+  /** The bucket's size (RATE_LIMIT_BURST). */
+  limit: number;
   /** Whole tokens left after this request. */
   remaining: number;
   /** Seconds until the bucket is full again, rounded up. */
@@ -23,7 +25,6 @@ export interface RateDecision {
 }
 
 export interface RateLimiter {
-  readonly burst: number;
   take(projectId: string): Promise<RateDecision>;
   close(): Promise<void>;
 }
@@ -31,6 +32,7 @@ export interface RateLimiter {
 export function decide(tokens: number, allowed: boolean, { perSecond, burst }: RateLimitSettings): RateDecision {
   return {
     allowed,
+    limit: burst,
     remaining: Math.max(0, Math.floor(tokens)),
     resetSeconds: Math.ceil((burst - tokens) / perSecond),
     retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perSecond)),
@@ -38,15 +40,12 @@ export function decide(tokens: number, allowed: boolean, { perSecond, burst }: R
 }
 
 export class MemoryRateLimiter implements RateLimiter {
-  readonly burst: number;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
     private readonly settings: RateLimitSettings,
     private readonly now: () => number = () => performance.now(),
-  ) {
-    this.burst = settings.burst;
-  }
+  ) {}
 
   async take(projectId: string): Promise<RateDecision> {
     const now = this.now();
@@ -90,7 +89,6 @@ return { allowed, tostring(tokens) }
 `;
 
 export class RedisRateLimiter implements RateLimiter {
-  readonly burst: number;
   private readonly redis: Redis;
 
   constructor(
@@ -98,7 +96,6 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly settings: RateLimitSettings,
     private readonly onError: (error: unknown) => void = () => {},
   ) {
-    this.burst = settings.burst;
     // Commands wait for the connection while it is being made (so the first
     // requests after a start are counted too), but never long: a Redis that
     // does not answer within half a second lets the request through.
@@ -127,7 +124,7 @@ export class RedisRateLimiter implements RateLimiter {
 /** Takes a token for the project, sets the RateLimit headers, and refuses with 429 when none is left. */
 export async function applyRateLimit(limiter: RateLimiter, projectId: string, reply: FastifyReply): Promise<void> {
   const decision = await limiter.take(projectId);
-  reply.header('RateLimit-Limit', String(limiter.burst));
+  reply.header('RateLimit-Limit', String(decision.limit));
   reply.header('RateLimit-Remaining', String(decision.remaining));
   reply.header('RateLimit-Reset', String(decision.resetSeconds));
   if (!decision.allowed) {

@@ -5,17 +5,17 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FieldError } from '../domain/errors.js';
+import { PLAIN_NUMBER } from '../domain/text.js';
 
 const common = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
-const bodyAjv = new Ajv({ ...common, coerceTypes: false });
-const textAjv = new Ajv({ ...common, coerceTypes: false });
+// Bodies and text (query, path) use the same validator: neither coerces.
+const ajv = new Ajv({ ...common, coerceTypes: false });
 
 // Query and path values arrive as text. Ajv's own coercion is too lenient for
 // a contract ("1e1", "+5", " 5", "0x10" and "05" all become numbers), so a
 // value is converted only when written plainly; otherwise it stays text and
 // the schema refuses it.
 const PLAIN_INTEGER = /^-?(0|[1-9][0-9]*)$/;
-const PLAIN_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 
 function fromText(type: unknown, value: unknown): unknown {
   if (typeof value !== 'string') return value;
@@ -28,7 +28,7 @@ function fromText(type: unknown, value: unknown): unknown {
 type TextSchema = { properties?: Record<string, { type?: unknown }> };
 
 function compileForText(schema: TextSchema) {
-  const validate = textAjv.compile(schema);
+  const validate = ajv.compile(schema);
   const properties = Object.entries(schema.properties ?? {});
   const check = Object.assign(
     (data: unknown): boolean => {
@@ -48,7 +48,7 @@ function compileForText(schema: TextSchema) {
 }
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-  httpPart === 'body' ? bodyAjv.compile(schema as object) : compileForText(schema as TextSchema);
+  httpPart === 'body' ? ajv.compile(schema as object) : compileForText(schema as TextSchema);
 
 function fieldOf(error: ErrorObject): string {
   const path = error.instancePath.split('/').slice(1).join('.');

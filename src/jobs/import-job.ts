@@ -1,4 +1,4 @@
-// Runs an import: streams the stored CSV from the job's checkpoint and applies
+// Runs an import: reads the stored CSV from the job's checkpoint and applies
 // it in batches. Each batch (its contact writes, the job's counters, its
 // errors and the new checkpoint) commits in one transaction, so a worker
 // killed at any instant resumes with every row applied exactly once.
@@ -68,7 +68,7 @@ export async function runImportJob(context: JobContext): Promise<JobOutcome> {
   };
 
   let batch: CsvRecord[] = [];
-  for await (const record of csvRecords(file, payload.delimiter, checkpoint)) {
+  for (const record of csvRecords(file, payload.delimiter, checkpoint)) {
     batch.push(record);
     if (batch.length < IMPORT_BATCH_SIZE) continue;
     if (!(await applyBatch(batch, false))) return 'lost';

@@ -57,6 +57,7 @@ export class JobRunner {
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
   private renewing = false;
+  private abandoned: { at: number; owners: Promise<string[]> } | undefined;
 
   constructor(options: RunnerOptions) {
     this.store = options.store;
@@ -96,8 +97,7 @@ export class JobRunner {
     while (!this.stopping) {
       let job: JobRecord | undefined;
       try {
-        const abandoned = (await this.store.jobs.leaseOwners()).filter(ownerIsGone);
-        job = await this.store.jobs.claim(this.workerId, this.leaseMs, abandoned);
+        job = await this.store.jobs.claim(this.workerId, this.leaseMs, await this.abandonedOwners());
       } catch (error) {
         this.logger.error({ err: error }, 'could not claim a job');
       }
@@ -127,6 +127,21 @@ export class JobRunner {
     } finally {
       this.held.delete(key);
     }
+  }
+
+  /**
+   * Lease owners on this host whose process is gone. Looked up at most once
+   * per poll interval for all slots together: every idle slot asks each time
+   * it polls, and the answer changes only when a process dies.
+   */
+  private abandonedOwners(): Promise<string[]> {
+    const now = Date.now();
+    if (!this.abandoned || now - this.abandoned.at >= this.pollMs) {
+      const owners = this.store.jobs.leaseOwners().then((all) => all.filter(ownerIsGone));
+      this.abandoned = { at: now, owners };
+      owners.catch(() => (this.abandoned = undefined));
+    }
+    return this.abandoned.owners;
   }
 
   private async renewLeases(): Promise<void> {

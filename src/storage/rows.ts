@@ -78,3 +78,10 @@ export function toJob(row: JobRow): JobRecord {
     finishedAt: row.finished_at,
   };
 }
+
+/** A project's kept counts (project_counts), narrowed to a `subscribed` filter. */
+export function countOf(counts: { total: number; subscribed: number } | undefined, subscribed: boolean | undefined): number {
+  if (!counts) return 0;
+  if (subscribed === undefined) return counts.total;
+  return subscribed ? counts.subscribed : counts.total - counts.subscribed;
+}

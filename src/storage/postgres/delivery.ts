@@ -9,7 +9,7 @@ import type pg from 'pg';
 export const JOB_QUEUE = 'rolodex-jobs';
 
 export class JobDelivery {
-  private boss: PgBoss | undefined;
+  /** pg-boss, started on first use; forgotten if starting fails, so the next use tries again. */
   private starting: Promise<PgBoss> | undefined;
 
   constructor(private readonly connectionString: string) {}
@@ -33,9 +33,9 @@ export class JobDelivery {
   }
 
   async close(): Promise<void> {
-    const boss = this.boss ?? (this.starting ? await this.starting.catch(() => undefined) : undefined);
-    this.boss = undefined;
+    const starting = this.starting;
     this.starting = undefined;
+    const boss = await starting?.catch(() => undefined);
     await boss?.stop({ graceful: false, close: true, wait: true, timeout: 5000 });
   }
 
@@ -51,9 +51,11 @@ export class JobDelivery {
         // Connection faults surface in our own queries; pg-boss retries by itself.
       });
       await boss.start();
-      this.boss = boss;
       return boss;
-    })();
+    })().catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
     return this.starting;
   }
 }

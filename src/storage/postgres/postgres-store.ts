@@ -21,7 +21,7 @@ import { JobDelivery } from './delivery.js';
 import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
 import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
-import { toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
+import { countOf, toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
 
 const MIGRATION_LOCK = 0x526f6c6f; // "Rolo"
 
@@ -138,45 +138,48 @@ export class PostgresStore implements Store {
         this.pool.query({ name: 'contacts_insert_new', text: q.contacts_insert_new, values: contactValues(projectId, fresh) }),
       );
       if (inserted.rowCount === 1) return { contact: fresh, created: true };
-      const updated = await transaction(this.pool, async (client) => {
-        const row = (await client.query<ContactRow>({ name: 'contacts_lock_by_email', text: q.contacts_lock_by_email, values: [projectId, email] })).rows[0];
-        if (!row) return undefined; // deleted in between: try the insert again
-        const current = toContact(row);
-        const next = decide(current);
-        if (next !== current) await this.writeContact(client, projectId, next);
-        return next;
-      });
+      // Undefined when the contact was deleted in between: try the insert again.
+      const updated = await transaction(this.pool, (client) =>
+        this.reviseLocked(client, projectId, 'contacts_lock_by_email', [projectId, email], decide),
+      );
       if (updated) return { contact: updated, created: false };
     }
   }
 
   private async updateById(projectId: string, id: string, decide: DecideExistingContact) {
     try {
-      return await transaction(this.pool, async (client) => {
-        const row = (await client.query<ContactRow>({ name: 'contacts_lock_by_id', text: q.contacts_lock_by_id, values: [projectId, id] })).rows[0];
-        if (!row) return undefined;
-        const current = toContact(row);
-        const next = decide(current);
-        if (next !== current) await this.writeContact(client, projectId, next);
-        return next;
-      });
+      return await transaction(this.pool, (client) =>
+        this.reviseLocked(client, projectId, 'contacts_lock_by_id', [projectId, id], decide),
+      );
     } catch (error) {
       if (isUniqueViolation(error)) throw new EmailTakenError();
       throw error;
     }
   }
 
-  private async writeContact(client: pg.PoolClient, projectId: string, c: ContactRecord): Promise<void> {
-    await client.query({
-      name: 'contacts_update',
-      text: q.contacts_update,
-      values: [projectId, c.id, c.email, c.subscribed, c.dataJson, c.updatedAt],
-    });
+  /** Locks one contact, decides its next state, and writes it if it changed; undefined when there is none. */
+  private async reviseLocked(
+    client: pg.PoolClient,
+    projectId: string,
+    lock: 'contacts_lock_by_email' | 'contacts_lock_by_id',
+    values: unknown[],
+    decide: DecideExistingContact,
+  ): Promise<ContactRecord | undefined> {
+    const row = (await client.query<ContactRow>({ name: lock, text: q[lock], values })).rows[0];
+    if (!row) return undefined;
+    const current = toContact(row);
+    const next = decide(current);
+    if (next !== current) {
+      await client.query({
+        name: 'contacts_update',
+        text: q.contacts_update,
+        values: [projectId, next.id, next.email, next.subscribed, next.dataJson, next.updatedAt],
+      });
+    }
+    return next;
   }
 
   private async listPage(projectId: string, query: ContactPageQuery): Promise<ContactRecord[]> {
-    // No email holds a NUL, and PostgreSQL text cannot carry one.
-    if (query.search?.includes('\u0000')) return [];
     const { where, params } = contactsWhere(projectId, query);
     const text = contactsListPageSql(where, params.length + 1);
     const { rows } = await guarded(() => this.pool.query<ContactRow>(text, [...params, query.limit]));
@@ -188,12 +191,8 @@ export class PostgresStore implements Store {
       const { rows } = await guarded(() =>
         this.pool.query<{ total: number; subscribed: number }>({ name: 'contacts_counts', text: q.contacts_counts, values: [projectId] }),
       );
-      const counts = rows[0];
-      if (!counts) return 0;
-      if (filter.subscribed === undefined) return counts.total;
-      return filter.subscribed ? counts.subscribed : counts.total - counts.subscribed;
+      return countOf(rows[0], filter.subscribed);
     }
-    if (filter.search.includes('\u0000')) return 0;
     const { where, params } = contactsWhere(projectId, filter);
     const { rows } = await guarded(() => this.pool.query<{ n: number }>(contactsCountMatchingSql(where), params));
     return rows[0]?.n ?? 0;

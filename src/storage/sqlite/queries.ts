@@ -104,6 +104,9 @@ export const jobQueries = {
   jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0
                  WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
   jobs_delete_finished: 'DELETE FROM jobs WHERE finished_at < ?',
+  // A job's file goes in the step that ends it; this only sweeps up after a fault.
+  job_files_delete_finished: `DELETE FROM job_files
+                              WHERE (project_id, job_id) IN (SELECT project_id, id FROM jobs WHERE finished_at < ?)`,
 
   // Batch statements for job steps: one statement per batch, rows passed as JSON.
   contacts_select_by_emails: `SELECT ${CONTACT_COLUMNS} FROM contacts

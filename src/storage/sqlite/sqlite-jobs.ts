@@ -105,8 +105,7 @@ export class SqliteJobStore implements JobStore {
   async deleteFinishedBefore(time: number): Promise<number> {
     return this.db
       .transaction(() => {
-        // Files go with their job; a finished job has none left, but be thorough.
-        this.db.prepare('DELETE FROM job_files WHERE (project_id, job_id) IN (SELECT project_id, id FROM jobs WHERE finished_at < ?)').run(time);
+        this.statement(q.job_files_delete_finished).run(time);
         return this.statement(q.jobs_delete_finished).run(time).changes;
       })
       .immediate();

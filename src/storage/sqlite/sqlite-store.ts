@@ -22,7 +22,7 @@ import {
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations.js';
-import { toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
+import { countOf, toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
 import { SqliteJobStore } from './sqlite-jobs.js';
 import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries } from './queries.js';
 
@@ -110,7 +110,7 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
-  statement(sql: string): Statement {
+  private statement(sql: string): Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
@@ -189,9 +189,7 @@ export class SqliteStore implements Store {
       const counts = this.statement(queries.contacts_counts).get(projectId) as
         | { total: number; subscribed: number }
         | undefined;
-      if (!counts) return 0;
-      if (filter.subscribed === undefined) return counts.total;
-      return filter.subscribed ? counts.subscribed : counts.total - counts.subscribed;
+      return countOf(counts, filter.subscribed);
     }
     const { where, params } = contactsWhere(projectId, filter);
     return (this.statement(contactsCountMatchingSql(where)).get(...params) as { n: number }).n;
