@@ -1,7 +1,7 @@
 // GET, PATCH and DELETE /contacts/:id (CONTRACT.md).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { describe, test } from 'node:test';
+import { appPerSuite, json, storeKinds, type TestApp } from '../support/app.js';
 import {
   assertContact,
   assertError,
@@ -20,11 +20,7 @@ for (const kind of storeKinds()) {
   describe(`GET/PATCH/DELETE /contacts/:id (${kind.name})`, () => {
     let t: TestApp;
     let auth: Auth;
-    before(async () => {
-      t = await startApp(kind);
-      auth = (await t.project()).auth;
-    });
-    after(async () => t.close());
+    appPerSuite(kind, (app, key) => ((t = app), (auth = key)));
 
     let n = 0;
     const email = () => `gpd${n++}@example.com`;

@@ -2,8 +2,8 @@
 // deleting, values stored as given, limits checked after the merge, keys such
 // as __proto__ plain data, and updatedAt moving only on a real change.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { describe, test } from 'node:test';
+import { appPerSuite, json, storeKinds, type TestApp } from '../support/app.js';
 import { assertError, createContact, getContact, listPage, patchContact, type Auth } from '../support/contacts.js';
 
 const keys = (n: number, prefix = 'k') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, i]));
@@ -12,11 +12,7 @@ for (const kind of storeKinds()) {
   describe(`data rules (${kind.name})`, () => {
     let t: TestApp;
     let auth: Auth;
-    before(async () => {
-      t = await startApp(kind);
-      auth = (await t.project()).auth;
-    });
-    after(async () => t.close());
+    appPerSuite(kind, (app, key) => ((t = app), (auth = key)));
 
     let n = 0;
     const email = () => `data${n++}@example.com`;

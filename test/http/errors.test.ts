@@ -1,11 +1,11 @@
 // Errors (CONTRACT.md, "Errors"): one envelope for every non-2xx answer, an
 // X-Request-ID on every answer, and each status of the table (but 429).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import type { ContactStore, Store } from '../../src/storage/store.js';
-import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { appPerSuite, json, storeKinds, type TestApp } from '../support/app.js';
 import { assertError, createContact, NEVER_ID, type Auth } from '../support/contacts.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -27,11 +27,7 @@ for (const kind of storeKinds()) {
   describe(`errors (${kind.name})`, () => {
     let t: TestApp;
     let auth: Auth;
-    before(async () => {
-      t = await startApp(kind);
-      auth = (await t.project()).auth;
-    });
-    after(async () => t.close());
+    appPerSuite(kind, (app, key) => ((t = app), (auth = key)));
 
     const post = (headers: Record<string, string>, payload: string | Buffer) =>
       t.app.inject({ method: 'POST', url: '/contacts', headers: { ...auth, ...headers }, payload });

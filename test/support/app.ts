@@ -1,6 +1,7 @@
 // Test fixtures: a real store (a fresh SQLite file per app), the real fastify
 // app driven in-process, and projects with real keys.
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,4 +133,21 @@ export async function startApp(kind: StoreKind, options: StartOptions = {}): Pro
 
 export function json<T = any>(response: LightMyRequestResponse): T {
   return JSON.parse(response.body) as T;
+}
+
+/**
+ * The before/after hooks of a describe block that works in one project: a
+ * fresh app on `kind` and a project in it, handed to `ready` once both exist.
+ */
+export function appPerSuite(
+  kind: StoreKind,
+  ready: (t: TestApp, auth: { authorization: string }) => void,
+  options: StartOptions = {},
+): void {
+  let app: TestApp | undefined;
+  before(async () => {
+    app = await startApp(kind, options);
+    ready(app, (await app.project()).auth);
+  });
+  after(async () => app?.close());
 }
