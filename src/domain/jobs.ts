@@ -5,9 +5,8 @@ import type { JobRecord, JobType, Store } from '../storage/store.js';
 import { inspectCsv, type Delimiter } from './csv.js';
 import { invalidField, notFound } from './errors.js';
 import { newId, isId } from './ids.js';
-import { importColumns, type RowError } from './import-rows.js';
+import type { RowError } from './import-rows.js';
 
-export const MAX_DATA_COLUMNS = 100;
 export const MAX_REPORTED_ERRORS = 1000;
 
 export type BulkOperation = 'subscribe' | 'unsubscribe' | 'delete';
@@ -84,10 +83,6 @@ export class JobService {
 
   async acceptImport(projectId: string, file: Buffer): Promise<string> {
     const layout = await inspectCsv(file);
-    const dataColumns = importColumns(layout.headers).data.length;
-    if (dataColumns > MAX_DATA_COLUMNS) {
-      throw invalidField('file', `A CSV may have at most ${MAX_DATA_COLUMNS} data columns (has ${dataColumns})`);
-    }
     const payload: ImportPayload = { delimiter: layout.delimiter, headers: layout.headers };
     const result: ImportResult = {
       totalRows: layout.totalRows,

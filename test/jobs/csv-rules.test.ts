@@ -202,6 +202,31 @@ for (const kind of storeKinds()) {
       assert.deepEqual(byEmail.get('fine@example.com')?.data, { extra: 1 });
     });
 
+    test('a file of more than 100 data columns: sparse rows are stored, a row that would hold 101 keys fails alone', async () => {
+      const { auth } = await t.project();
+      const columns = Array.from({ length: 150 }, (_, i) => `c${i}`);
+      const row = (email: string, filled: (i: number) => boolean) =>
+        [email, ...columns.map((_, i) => (filled(i) ? String(i) : ''))].join(',');
+      const text = [
+        ['email', ...columns].join(','),
+        row('low@example.com', (i) => i < 100),
+        row('high@example.com', (i) => i >= 50),
+        row('over@example.com', (i) => i <= 100),
+        row('low@example.com', (i) => i === 149),
+      ].join('\n');
+      const job = await importCsv(t, auth, text);
+      assert.equal(job.state, 'completed', JSON.stringify(job));
+      // The last row would take low@ to 101 keys after the merge.
+      assert.deepEqual(job.result.errors.map((e: any) => [e.row, e.email]), [[4, 'over@example.com'], [5, 'low@example.com']]);
+      for (const error of job.result.errors) assert.match(error.error, /at most 100 keys \(has 101\)/);
+      assert.equal(job.result.createdCount, 2);
+      const byEmail = await contacts(auth);
+      assert.equal(Object.keys(byEmail.get('low@example.com')?.data ?? {}).length, 100);
+      assert.equal(byEmail.get('low@example.com')?.data.c149, undefined);
+      assert.deepEqual(Object.keys(byEmail.get('high@example.com')?.data ?? {}), columns.slice(50));
+      assert.equal(byEmail.has('over@example.com'), false);
+    });
+
     test('__proto__ and constructor headers are ordinary data keys', async () => {
       const { job, byEmail } = await importFresh('email,__proto__,constructor,toString\na@example.com,polluted,1,x\n');
       assert.equal(job.result.successCount, 1);

@@ -146,11 +146,10 @@ for (const kind of storeKinds()) {
       await rejects((auth) => uploadCsv(t, auth, 'e-mail;name\na@example.com;Ada\n'), 400, badCsv(/no "email" column/));
     });
 
-    test('400 for more than 100 data columns; 100 are accepted', async () => {
-      const headers = (n: number) => ['email', 'subscribed', ...Array.from({ length: n }, (_, i) => `c${i}`)].join(',');
-      await rejects((auth) => uploadCsv(t, auth, `${headers(101)}\na@example.com\n`), 400, badCsv(/at most 100 data columns/));
+    test('more than 100 data columns are accepted: the 100-key limit is per contact, after the merge', async () => {
+      const headers = ['email', 'subscribed', ...Array.from({ length: 101 }, (_, i) => `c${i}`)].join(',');
       const { auth } = await t.project();
-      assert.equal((await uploadCsv(t, auth, `${headers(100)}\na@example.com\n`)).statusCode, 202);
+      assert.equal((await uploadCsv(t, auth, `${headers}\na@example.com\n`)).statusCode, 202);
     });
 
     test('400 for a CSV syntax error anywhere in the file, naming the record (records, not lines)', async () => {
