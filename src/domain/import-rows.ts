@@ -11,8 +11,8 @@ import { PLAIN_NUMBER } from './text.js';
 export interface ImportColumns {
   email: number;
   subscribed: number | undefined;
-  /** Every other column: its index and its header as written. */
-  data: { index: number; key: string }[];
+  /** By column index, the data key of every other column (its header as written). */
+  dataKeys: (string | undefined)[];
 }
 
 export interface RowError {
@@ -40,9 +40,7 @@ export function importColumns(headers: string[]): ImportColumns {
   return {
     email: folded.indexOf('email'),
     subscribed: subscribed === -1 ? undefined : subscribed,
-    data: headers
-      .map((key, index) => ({ index, key }))
-      .filter(({ key }) => !['email', 'subscribed'].includes(key.toLowerCase())),
+    dataKeys: headers.map((key, index) => (folded[index] === 'email' || folded[index] === 'subscribed' ? undefined : key)),
   };
 }
 
@@ -78,10 +76,14 @@ export function readRow(row: number, cells: string[], columns: ImportColumns): I
     }
   }
 
+  // Over the record's own cells, not the header's: a file may have any number
+  // of columns, and a short record must cost only what it holds.
   const data = emptyData();
-  for (const { index, key } of columns.data) {
-    const cell = cells[index];
-    if (cell !== undefined && cell !== '') data[key] = typeCell(cell);
+  const end = Math.min(cells.length, columns.dataKeys.length);
+  for (let index = 0; index < end; index++) {
+    const key = columns.dataKeys[index];
+    const cell = cells[index]!;
+    if (key !== undefined && cell !== '') data[key] = typeCell(cell);
   }
   return { row, email, subscribed, data };
 }
