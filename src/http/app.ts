@@ -2,7 +2,15 @@
 // line per request, strict JSON bodies, the OpenAPI document, and the routes.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawServerDefault,
+} from 'fastify';
 import type { IncomingMessage as Req, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
@@ -58,7 +66,17 @@ function notFoundForPath(url: string): AppError {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+const CONTACTS_PATH = /^\/contacts(?:[/?]|$)/;
+
 export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppOptions): Promise<FastifyTypeBox> {
+  const projects = new ProjectService(store);
+  /** The project a /contacts request acts for, once its key and the rate limit let it through. */
+  const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<string> => {
+    const projectId = await projects.authenticate(request.headers.authorization);
+    if (rateLimiter) await applyRateLimit(rateLimiter, projectId, reply);
+    return projectId;
+  };
+
   const app = Fastify({
     loggerInstance: logger,
     // Our onRequest hook answers requests that arrive while closing (below).
@@ -73,8 +91,16 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
     onConstructorPoisoning: 'ignore',
     // Ids are never this long, but a long one must still be a plain 404.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    // A path the router cannot decode names nothing that exists.
-    frameworkErrors: (error, request, reply) => sendError(reply, notFoundForPath(request.url)),
+    // A path the router cannot decode names nothing that exists. Under
+    // /contacts it still needs a key first, as any other id would.
+    frameworkErrors: (error, request, reply) => {
+      const missing = notFoundForPath(request.url);
+      if (!CONTACTS_PATH.test(request.url)) return sendError(reply, missing);
+      authorize(request, reply).then(
+        () => sendError(reply, missing),
+        (refused: FastifyError) => handleError(refused, request, reply),
+      );
+    },
     // What node's HTTP parser refuses gets the envelope too (see answerClientError).
     clientErrorHandler: (error, socket) => answerClientError(error, socket, logger),
     // Node's own answer to an HTTP/1.1 request without Host has no envelope; ours (below) has.
@@ -162,15 +188,13 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
 
   operationRoutes(app, store);
 
-  const projects = new ProjectService(store);
   const contacts = new ContactService(store);
   const jobs = new JobService(store, onJobQueued);
   await app.register(async (scope) => {
     const api = scope.withTypeProvider<TypeBoxTypeProvider>();
     api.decorateRequest('projectId', '');
     api.addHook('onRequest', async (request, reply) => {
-      request.projectId = await projects.authenticate(request.headers.authorization);
-      if (rateLimiter) await applyRateLimit(rateLimiter, request.projectId, reply);
+      request.projectId = await authorize(request, reply);
     });
     contactRoutes(api, contacts);
     await jobRoutes(api, jobs);

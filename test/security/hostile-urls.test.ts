@@ -99,6 +99,24 @@ for (const kind of storeKinds()) {
       }
     });
 
+    test('without a live secret key, the same :id or :jobId answers as any other id would: 401, or 403 for a public key', async () => {
+      const { publicKey } = await t.project('public');
+      const refusals = [
+        [{}, 401, 'UNAUTHORIZED'],
+        [{ authorization: `Bearer sk_${'0'.repeat(43)}` }, 401, 'INVALID_API_KEY'],
+        [{ authorization: `Bearer ${publicKey}` }, 403, 'SECRET_KEY_REQUIRED'],
+      ] as const;
+      for (const endpoint of PARAM_ENDPOINTS) {
+        // Traversal (`%2e%2e`) reaches the router as another path, one that names no endpoint.
+        for (const segment of HOSTILE_SEGMENTS.filter((s) => new URL(pathOf(endpoint, s), 'http://x').pathname.startsWith('/contacts/'))) {
+          for (const [headers, status, code] of refusals) {
+            const response = await t.app.inject({ method: endpoint.method, url: pathOf(endpoint, segment), headers });
+            assertRefused(response, status, code, `${label(endpoint)} at ${segment.slice(0, 40)} with ${JSON.stringify(headers).slice(0, 20)}`);
+          }
+        }
+      }
+    });
+
     test('the same bytes appended to or inside any other path → 404, or 405 where /contacts/:id takes them', async () => {
       for (const endpoint of ENDPOINTS.filter((e) => !e.route.includes(':'))) {
         for (const segment of HOSTILE_SEGMENTS) {
