@@ -21,7 +21,7 @@ import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
 import type { Store } from '../storage/store.js';
 import { answerClientError, handleError, sendError } from './error-response.js';
-import { methodNotAllowed } from './method-not-allowed.js';
+import { methodTable } from './method-not-allowed.js';
 import { contactRoutes } from './routes/contacts.js';
 import { jobRoutes } from './routes/jobs.js';
 import { operationRoutes } from './routes/operations.js';
@@ -158,15 +158,8 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
     done();
   });
 
-  const allowed = methodNotAllowed(app, MAX_PARAM_LENGTH);
-  app.setNotFoundHandler((request, reply) => {
-    const methods = allowed(request.url);
-    if (methods.length > 0 && !methods.includes(request.method)) {
-      reply.header('Allow', methods.join(', '));
-      return sendError(reply, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${methods.join(', ')}`));
-    }
-    return sendError(reply, new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
-  });
+  const methods = methodTable(app, MAX_PARAM_LENGTH);
+  app.setNotFoundHandler(methods.answerUnrouted);
 
   app.addSchema(ErrorSchema);
   app.addSchema(ContactSchema);
@@ -199,6 +192,9 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
     contactRoutes(api, contacts);
     await jobRoutes(api, jobs);
   });
+  // Ids are UUIDs, so /contacts/import and the bulk paths are only ever
+  // themselves: GET /contacts/import is a 405 (Allow: POST), not a lookup.
+  methods.refuseOtherMethods('/contacts');
 
   return app;
 }

@@ -101,12 +101,24 @@ for (const kind of storeKinds()) {
         ['POST', `/contacts/${NEVER_ID}`, ['GET', 'HEAD', 'PATCH', 'DELETE']],
         ['POST', '/health', ['GET', 'HEAD']],
         ['DELETE', '/ready', ['GET', 'HEAD']],
+        // The fixed paths under /contacts are never ids, though /contacts/:id would match them.
+        ['GET', '/contacts/import', ['POST']],
+        ['PUT', '/contacts/import', ['POST']],
+        ['DELETE', '/contacts/import?x=1', ['POST']],
+        ['GET', '/contacts/bulk-subscribe', ['POST']],
+        ['PATCH', '/contacts/bulk-unsubscribe', ['POST']],
+        ['DELETE', '/contacts/bulk-delete', ['POST']],
+        ['OPTIONS', '/contacts/bulk-delete', ['POST']],
+        ['POST', '/contacts/import/abc', ['GET', 'HEAD']],
       ] as const;
       for (const [method, url, allowed] of cases) {
         const response = await t.app.inject({ method, url, headers: auth });
         assertError(response, 405, { code: 'METHOD_NOT_ALLOWED' });
         assert.deepEqual(String(response.headers.allow).split(', ').sort(), [...allowed].sort(), `${method} ${url}`);
       }
+      const head = await t.app.inject({ method: 'HEAD', url: '/contacts/import', headers: auth });
+      assert.equal(head.statusCode, 405);
+      assert.equal(head.headers.allow, 'POST');
     });
 
     test(
@@ -115,6 +127,10 @@ for (const kind of storeKinds()) {
         const headers = { 'content-type': 'application/json' };
         assertError(await t.app.inject({ method: 'POST', url: '/nowhere', headers, payload: '{' }), 404, { code: 'NOT_FOUND' });
         assertError(await t.app.inject({ method: 'PUT', url: '/contacts', headers, payload: '{' }), 405, { code: 'METHOD_NOT_ALLOWED' });
+        for (const [type, payload] of [['application/json', '{'], ['text/plain', 'x'], ['application/json', 'x'.repeat(2 * 1024 * 1024)]]) {
+          const response = await t.app.inject({ method: 'PATCH', url: '/contacts/import', headers: { 'content-type': type! }, payload });
+          assertError(response, 405, { code: 'METHOD_NOT_ALLOWED' });
+        }
       },
     );
 
