@@ -38,9 +38,11 @@ export function hashKey(raw: string): Buffer {
 /**
  * The token of an `Authorization: Bearer …` header (scheme case-insensitive),
  * or undefined when the header is missing, of another scheme, or empty.
+ * Whatever follows the scheme is the token, spaces and all: `Bearer sk_… x`
+ * is a token that is not a key, not a missing one.
  */
 export function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  return match?.[1];
+  const match = /^bearer(?:[ \t]+(.*?))?[ \t]*$/is.exec(header);
+  return match?.[1] || undefined;
 }

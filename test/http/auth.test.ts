@@ -52,7 +52,7 @@ for (const kind of storeKinds()) {
       }
     });
 
-    test('401 INVALID_API_KEY for an unknown key, a mistyped key and a key of the wrong shape', async () => {
+    test('401 INVALID_API_KEY for an unknown key, a mistyped key, a key of the wrong shape, and a key with more after it', async () => {
       const { secretKey } = await t.project();
       const last = secretKey.at(-1) === 'a' ? 'b' : 'a';
       const tokens = [
@@ -64,6 +64,9 @@ for (const kind of storeKinds()) {
         'sk_',
         'nonsense',
         'x'.repeat(2000),
+        `${secretKey} extra`,
+        `${secretKey}\t${secretKey}`,
+        `sk_ ${secretKey}`,
       ];
       for (const token of tokens) {
         for (const endpoint of ENDPOINTS) assertError(await call(endpoint, `Bearer ${token}`), 401, INVALID_KEY);
