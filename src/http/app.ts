@@ -20,6 +20,7 @@ import { ContactService } from '../domain/contacts.js';
 import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
 import type { Store } from '../storage/store.js';
+import { unsupportedEncoding } from './content-encoding.js';
 import { answerClientError, handleError, sendError } from './error-response.js';
 import { methodTable } from './method-not-allowed.js';
 import { contactRoutes } from './routes/contacts.js';
@@ -118,6 +119,8 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
     if (request.is404) return done(null, undefined);
     const bytes = body as Buffer;
     if (bytes.length === 0 && (request.method === 'DELETE' || request.method === 'GET')) return done(null, undefined);
+    const encoded = unsupportedEncoding(request.headers);
+    if (encoded) return done(encoded, undefined);
     let text: string;
     try {
       text = utf8.decode(bytes);

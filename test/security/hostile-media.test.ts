@@ -87,6 +87,28 @@ for (const kind of storeKinds()) {
       }
     });
 
+    test('a body in a content coding (gzip, deflate, br) → 415 on JSON endpoints and the import, nothing written; identity is plain', async () => {
+      const { gzipSync } = await import('node:zlib');
+      const body = JSON.stringify({ email: 'encoded@example.com' });
+      for (const encoding of ['gzip', 'deflate', 'br', 'GZIP', 'gzip, identity']) {
+        for (const payload of [gzipSync(body), body]) {
+          const response = await t.app.inject({ method: 'POST', url: '/contacts', headers: { ...auth, 'content-type': 'application/json', 'content-encoding': encoding }, payload });
+          assertRefused(response, 415, 'UNSUPPORTED_MEDIA_TYPE', `POST /contacts with Content-Encoding ${encoding}`);
+          assert.match(JSON.parse(response.body).error.message, /Content-Encoding/);
+        }
+        const patch = await t.app.inject({ method: 'PATCH', url: `/contacts/${target.id}`, headers: { ...auth, 'content-type': 'application/json', 'content-encoding': encoding }, payload: '{"data":{"keep":"changed"}}' });
+        assertRefused(patch, 415, 'UNSUPPORTED_MEDIA_TYPE', `PATCH with Content-Encoding ${encoding}`);
+        const { payload, headers } = multipartBody(CSV);
+        assertRefused(
+          await t.app.inject({ method: 'POST', url: '/contacts/import', headers: { ...auth, ...headers, 'content-encoding': encoding }, payload }),
+          415, 'UNSUPPORTED_MEDIA_TYPE', `import with Content-Encoding ${encoding}`,
+        );
+      }
+      const elsewhere = (await t.project('identity')).auth;
+      const plain = await t.app.inject({ method: 'POST', url: '/contacts', headers: { ...elsewhere, 'content-type': 'application/json', 'content-encoding': 'identity' }, payload: body });
+      assert.equal(plain.statusCode, 201, plain.body);
+    });
+
     test('the import: JSON, raw CSV, form-urlencoded, another multipart, or no type at all → 415, even with a huge or unparsable body', async () => {
       const types = ['application/json', 'application/json; charset=utf-8', 'text/csv', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/mixed; boundary=XX', 'application/octet-stream', ';;;', ''];
       for (const type of types) {
