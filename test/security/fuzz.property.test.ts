@@ -7,20 +7,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
-import { startApp, storeKinds, type TestApp } from '../support/app.js';
+import { storeKinds, type TestApp } from '../support/app.js';
 import { createContact, NEVER_ID, type Auth, type ContactJson } from '../support/contacts.js';
 import { multipartBody, waitForJob } from '../support/jobs.js';
 import {
   assertCanaryIntact,
   assertHandled,
   assertPrototypeUntouched,
+  attackedAppPerSuite,
   ENDPOINTS,
   JSON_ENDPOINTS,
   label,
   PARAM_ENDPOINTS,
   pathOf,
   percentEncode,
-  plantCanary,
   prototypeSnapshot,
   type Canary,
   type Endpoint,
@@ -73,16 +73,11 @@ for (const kind of storeKinds()) {
     let target: ContactJson;
     let cases = 0;
     const accepted: string[] = [];
+    attackedAppPerSuite(kind, (app, attacker, planted) => ((t = app), (auth = attacker), (canary = planted)), { worker: true });
     before(async () => {
-      t = await startApp(kind, { worker: true });
-      canary = await plantCanary(t);
-      auth = (await t.project('attacker')).auth;
       target = await createContact(t, auth, { email: 'target@example.com', data: { keep: 'me' } });
     });
-    after(async () => {
-      console.log(`# fuzz cases run (${kind.name}): ${cases}`);
-      await t.close();
-    });
+    after(() => console.log(`# fuzz cases run (${kind.name}): ${cases}`));
 
     /** Sends a request, checks the answer, and remembers accepted jobs to wait for. */
     const check = async (request: { method: string; url: string; headers?: Record<string, string>; payload?: string | Buffer }) => {

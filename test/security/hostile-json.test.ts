@@ -4,11 +4,11 @@
 // Each gets the documented 4xx in the one envelope, or is stored exactly as
 // given; nothing is lost and the server keeps answering.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { before, describe, test } from 'node:test';
+import { json, storeKinds, type TestApp } from '../support/app.js';
 import { createContact, INVALID_EMAIL, assertError, type Auth, type ContactJson } from '../support/contacts.js';
 import { waitForJob } from '../support/jobs.js';
-import { assertCanaryIntact, assertRefused, JSON_ENDPOINTS, label, pathOf, plantCanary, type Canary, type Endpoint } from './hostile.js';
+import { assertRefused, attackedAppPerSuite, JSON_ENDPOINTS, label, pathOf, type Endpoint } from './hostile.js';
 
 const MiB = 1024 * 1024;
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -36,18 +36,11 @@ const BAD_BODIES: { name: string; payload: string | Buffer; status: number; code
 for (const kind of storeKinds()) {
   describe(`hostile JSON bodies (${kind.name})`, () => {
     let t: TestApp;
-    let canary: Canary;
     let auth: Auth;
     let target: ContactJson;
+    attackedAppPerSuite(kind, (app, attacker) => ((t = app), (auth = attacker)), { worker: true });
     before(async () => {
-      t = await startApp(kind, { worker: true });
-      canary = await plantCanary(t);
-      auth = (await t.project('attacker')).auth;
       target = await createContact(t, auth, { email: 'target@example.com', data: { keep: 'me' } });
-    });
-    after(async () => {
-      await assertCanaryIntact(t, canary);
-      await t.close();
     });
 
     const send = (endpoint: Endpoint, payload: string | Buffer | object) =>

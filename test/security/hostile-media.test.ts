@@ -4,11 +4,11 @@
 // boundary, too many files, a huge header line, a header-only body. Each gets
 // the documented 4xx in the envelope; nothing is queued or written.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { before, describe, test } from 'node:test';
+import { json, storeKinds, type TestApp } from '../support/app.js';
 import { createContact, NEVER_ID, type Auth, type ContactJson } from '../support/contacts.js';
 import { multipartBody, multipartParts } from '../support/jobs.js';
-import { assertCanaryIntact, assertHandled, assertRefused, ENDPOINTS, JSON_ENDPOINTS, label, pathOf, plantCanary, type Canary } from './hostile.js';
+import { assertHandled, assertRefused, attackedAppPerSuite, ENDPOINTS, JSON_ENDPOINTS, label, pathOf } from './hostile.js';
 
 const CSV = 'email,plan\nmedia@example.com,pro\n';
 const FILE = 'Content-Disposition: form-data; name="file"; filename="contacts.csv"';
@@ -47,18 +47,11 @@ const BAD_MULTIPART: { name: string; type: string; payload: string | Buffer; mes
 for (const kind of storeKinds()) {
   describe(`hostile content types and multipart (${kind.name})`, () => {
     let t: TestApp;
-    let canary: Canary;
     let auth: Auth;
     let target: ContactJson;
+    attackedAppPerSuite(kind, (app, attacker) => ((t = app), (auth = attacker)));
     before(async () => {
-      t = await startApp(kind);
-      canary = await plantCanary(t);
-      auth = (await t.project('attacker')).auth;
       target = await createContact(t, auth, { email: 'target@example.com', data: { keep: 'me' } });
-    });
-    after(async () => {
-      await assertCanaryIntact(t, canary);
-      await t.close();
     });
 
     const upload = (type: string | undefined, payload: string | Buffer) =>

@@ -4,20 +4,18 @@
 // headers. Each gets the documented 4xx in the envelope (or the ordinary
 // answer), and nothing is lost.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { before, describe, test } from 'node:test';
+import { json, storeKinds, type TestApp } from '../support/app.js';
 import { createContacts, NEVER_ID, type Auth } from '../support/contacts.js';
 import { multipartBody } from '../support/jobs.js';
 import {
-  assertCanaryIntact,
   assertHandled,
   assertRefused,
+  attackedAppPerSuite,
   ENDPOINTS,
   label,
   PARAM_ENDPOINTS,
   pathOf,
-  plantCanary,
-  type Canary,
   type Endpoint,
 } from './hostile.js';
 
@@ -64,17 +62,10 @@ const SEARCHES = [
 for (const kind of storeKinds()) {
   describe(`hostile paths, queries and headers (${kind.name})`, () => {
     let t: TestApp;
-    let canary: Canary;
     let auth: Auth;
+    attackedAppPerSuite(kind, (app, attacker) => ((t = app), (auth = attacker)));
     before(async () => {
-      t = await startApp(kind);
-      canary = await plantCanary(t);
-      auth = (await t.project('attacker')).auth;
       await createContacts(t, auth, TRICKY_EMAILS);
-    });
-    after(async () => {
-      await assertCanaryIntact(t, canary);
-      await t.close();
     });
 
     /** The ordinary request for an endpoint; its answer does not depend on the query string. */

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { ERROR_STATUS, type ErrorCode } from '../../src/domain/errors.js';
-import type { TestApp } from '../support/app.js';
+import { after, before } from 'node:test';
+import { startApp, type StartOptions, type StoreKind, type TestApp } from '../support/app.js';
 import { assertContact, createContact, type Auth, type ContactJson } from '../support/contacts.js';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -116,6 +117,32 @@ export async function assertCanaryIntact(t: TestApp, canary: Canary): Promise<vo
   assert.equal(JSON.parse(list.body).total, 1);
   const health = await t.app.inject({ method: 'GET', url: '/health' });
   assert.equal(health.statusCode, 200);
+}
+
+/**
+ * The before/after hooks of a hostile suite: a fresh app on `kind` holding
+ * another project's canary, and the attacker's project, handed to `ready`;
+ * afterwards the canary must have come through untouched.
+ */
+export function attackedAppPerSuite(
+  kind: StoreKind,
+  ready: (t: TestApp, attacker: Auth, canary: Canary) => void,
+  options: StartOptions = {},
+): void {
+  let app: TestApp | undefined;
+  let canary: Canary | undefined;
+  before(async () => {
+    app = await startApp(kind, options);
+    canary = await plantCanary(app);
+    ready(app, (await app.project('attacker')).auth, canary);
+  });
+  after(async () => {
+    try {
+      if (app && canary) await assertCanaryIntact(app, canary);
+    } finally {
+      await app?.close();
+    }
+  });
 }
 
 /** Object.prototype's own properties and their descriptors, to compare after a barrage. */

@@ -4,19 +4,17 @@
 // does not, and never a change to Object.prototype (CONTRACT.md, "`data` rules").
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { json, storeKinds, type TestApp } from '../support/app.js';
 import { assertError, createContact, type Auth, type ContactJson } from '../support/contacts.js';
 import { importCsv } from '../support/jobs.js';
 import {
-  assertCanaryIntact,
   assertPrototypeUntouched,
   assertRefused,
+  attackedAppPerSuite,
   JSON_ENDPOINTS,
   label,
   pathOf,
-  plantCanary,
   prototypeSnapshot,
-  type Canary,
 } from './hostile.js';
 
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'];
@@ -36,21 +34,14 @@ for (const kind of storeKinds()) {
   describe(`prototype keys (${kind.name})`, () => {
     const snapshot = prototypeSnapshot();
     let t: TestApp;
-    let canary: Canary;
     let auth: Auth;
     let target: ContactJson;
+    attackedAppPerSuite(kind, (app, attacker) => ((t = app), (auth = attacker)), { worker: true });
     before(async () => {
-      t = await startApp(kind, { worker: true });
-      canary = await plantCanary(t);
-      auth = (await t.project('attacker')).auth;
       target = await createContact(t, auth, { email: 'target@example.com', data: { keep: 'me' } });
     });
     beforeEach(() => assertPrototypeUntouched(snapshot));
-    after(async () => {
-      assertPrototypeUntouched(snapshot);
-      await assertCanaryIntact(t, canary);
-      await t.close();
-    });
+    after(() => assertPrototypeUntouched(snapshot));
 
     const sendText = (method: 'POST' | 'PATCH', url: string, text: string) =>
       t.app.inject({ method, url, headers: { ...auth, 'content-type': 'application/json' }, payload: text });
