@@ -119,8 +119,6 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
     if (request.is404) return done(null, undefined);
     const bytes = body as Buffer;
     if (bytes.length === 0 && (request.method === 'DELETE' || request.method === 'GET')) return done(null, undefined);
-    const encoded = unsupportedEncoding(request.headers);
-    if (encoded) return done(encoded, undefined);
     let text: string;
     try {
       text = utf8.decode(bytes);
@@ -191,6 +189,8 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
     api.decorateRequest('projectId', '');
     api.addHook('onRequest', async (request, reply) => {
       request.projectId = await authorize(request, reply);
+      const encoded = unsupportedEncoding(request);
+      if (encoded) throw encoded;
     });
     contactRoutes(api, contacts);
     await jobRoutes(api, jobs);

@@ -4,7 +4,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { AppError, invalidField } from '../domain/errors.js';
-import { unsupportedEncoding } from './content-encoding.js';
 
 export const MAX_CSV_BYTES = 5 * 1024 * 1024;
 /** Room for the multipart framing around a file at the limit. */
@@ -48,8 +47,6 @@ const BOUNDARY = /;\s*boundary=("[^"]{1,70}"|[^\s";]{1,70})\s*(;|$)/i;
 
 /** The bytes of the `file` part, or undefined when there is none. */
 export async function readCsvUpload(request: FastifyRequest): Promise<Buffer | undefined> {
-  const encoded = unsupportedEncoding(request.headers);
-  if (encoded) throw encoded;
   const declared = Number(request.headers['content-length']);
   if (declared > MAX_CSV_BYTES + MULTIPART_OVERHEAD) throw tooLarge();
   if (!BOUNDARY.test(request.headers['content-type'] ?? '')) {
