@@ -28,7 +28,7 @@ const FASTIFY_ERRORS: Record<string, () => AppError> = {
 
 function toAppError(error: FastifyError): AppError | undefined {
   if (error instanceof AppError) return error;
-  if (error instanceof StoreUnavailableError || (error as { code?: string }).code === 'SQLITE_BUSY') {
+  if (error instanceof StoreUnavailableError) {
     return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; try again shortly');
   }
   if (error.validation) {

@@ -2,8 +2,10 @@
 // X-Request-ID on every answer, and each status of the table (but 429).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
+import type { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import type { ContactStore, Store } from '../../src/storage/store.js';
 import { appPerSuite, json, storeKinds, type TestApp } from '../support/app.js';
 import { assertError, createContact, NEVER_ID, type Auth } from '../support/contacts.js';
@@ -198,6 +200,30 @@ for (const kind of storeKinds()) {
       const list = json(await t.app.inject({ method: 'GET', url: '/contacts?search=%40example.com&limit=100', headers: auth }));
       assert.ok(!list.contacts.some((c: { email: string }) => c.email.startsWith('utf') || c.email.startsWith('a\ufffd')));
     });
+
+    // The write lock of the SQLite file, held by another process's connection
+    // past busy_timeout: the store is unavailable, a 503, never a 500.
+    if (kind.name === 'sqlite') {
+      test('a database another process holds locked → 503 SERVICE_UNAVAILABLE for writes, nothing written; reads go on; then 201', async () => {
+        const db = (t.store as SqliteStore).db;
+        const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+        const holder = new Database(db.name);
+        db.pragma('busy_timeout = 50');
+        try {
+          holder.exec('BEGIN IMMEDIATE');
+          const refused = await post({ 'content-type': 'application/json' }, JSON.stringify({ email: 'locked@example.com' }));
+          assertError(refused, 503, { code: 'SERVICE_UNAVAILABLE' });
+          assert.equal((await t.app.inject({ method: 'GET', url: '/contacts', headers: auth })).statusCode, 200);
+          holder.exec('ROLLBACK');
+          const created = await post({ 'content-type': 'application/json' }, JSON.stringify({ email: 'locked@example.com' }));
+          assert.equal(created.statusCode, 201, created.body);
+        } finally {
+          if (holder.inTransaction) holder.exec('ROLLBACK');
+          holder.close();
+          db.pragma(`busy_timeout = ${timeout}`);
+        }
+      });
+    }
 
     test('a bug → 500 INTERNAL_SERVER_ERROR with the generic envelope: no message, stack or SQL; logged with the request id', async () => {
       const lines: string[] = [];

@@ -6,6 +6,7 @@
 // change, in one statement (an INSERT, UPDATE or DELETE and its triggers), and
 // SQLite undoes a failed statement whole while the transaction goes on.
 import type { Database as Db } from 'better-sqlite3';
+import { writeTransaction } from './write-transaction.js';
 
 interface PendingWrite {
   work: () => unknown;
@@ -30,17 +31,15 @@ export class GroupCommit {
     this.pending = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
-      this.db
-        .transaction(() => {
-          for (const write of group) {
-            try {
-              outcomes.push({ ok: true, value: write.work() });
-            } catch (error) {
-              outcomes.push({ ok: false, value: error });
-            }
+      writeTransaction(this.db, () => {
+        for (const write of group) {
+          try {
+            outcomes.push({ ok: true, value: write.work() });
+          } catch (error) {
+            outcomes.push({ ok: false, value: error });
           }
-        })
-        .immediate();
+        }
+      });
     } catch (error) {
       // The commit itself failed: none of the group's writes happened.
       for (const write of group) write.reject(error);

@@ -6,6 +6,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { ContactRecord, ContactSelection, JobLease, JobRecord, JobStore, PlanJobStep } from '../store.js';
 import { jobQueries as q } from './queries.js';
 import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
+import { writeTransaction } from './write-transaction.js';
 
 /** A contact as the JSON tuple the batch statements read with `value ->> n`. */
 function contactTuple(c: ContactRecord): unknown[] {
@@ -19,12 +20,10 @@ export class SqliteJobStore implements JobStore {
   ) {}
 
   async create(job: JobRecord, file?: Buffer): Promise<void> {
-    this.db
-      .transaction(() => {
-        this.statement(q.jobs_insert).run(job);
-        if (file) this.statement(q.job_files_insert).run(job.projectId, job.id, file);
-      })
-      .immediate();
+    writeTransaction(this.db, () => {
+      this.statement(q.jobs_insert).run(job);
+      if (file) this.statement(q.job_files_insert).run(job.projectId, job.id, file);
+    });
   }
 
   async get(projectId: string, id: string): Promise<JobRecord | undefined> {
@@ -33,19 +32,17 @@ export class SqliteJobStore implements JobStore {
   }
 
   async claim(workerId: string, leaseMs: number, abandonedBy: string[] = []): Promise<JobRecord | undefined> {
-    return this.db
-      .transaction(() => {
-        const now = Date.now();
-        const next = this.statement(q.jobs_next).get({ now, abandoned: JSON.stringify(abandonedBy) }) as
-          | { project_id: string; id: string }
-          | undefined;
-        if (!next) return undefined;
-        const row = this.statement(q.jobs_claim).get({
-          workerId, until: now + leaseMs, now, projectId: next.project_id, id: next.id,
-        }) as JobRow;
-        return toJob(row);
-      })
-      .immediate();
+    return writeTransaction(this.db, () => {
+      const now = Date.now();
+      const next = this.statement(q.jobs_next).get({ now, abandoned: JSON.stringify(abandonedBy) }) as
+        | { project_id: string; id: string }
+        | undefined;
+      if (!next) return undefined;
+      const row = this.statement(q.jobs_claim).get({
+        workerId, until: now + leaseMs, now, projectId: next.project_id, id: next.id,
+      }) as JobRow;
+      return toJob(row);
+    });
   }
 
   async leaseOwners(): Promise<string[]> {
@@ -69,33 +66,31 @@ export class SqliteJobStore implements JobStore {
 
   async step(lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean> {
     const { projectId, jobId } = lease;
-    return this.db
-      .transaction(() => {
-        if (!this.statement(q.jobs_get_leased).get(projectId, jobId, lease.workerId)) return false;
-        const existing = this.selectContacts(projectId, selection);
-        const { writes, progress } = plan(existing);
-        if (writes.deletes.length > 0) {
-          this.statement(q.contacts_delete_batch).run(projectId, JSON.stringify(writes.deletes));
-        }
-        const upserts = [...writes.updates, ...writes.inserts];
-        if (upserts.length > 0) {
-          this.statement(q.contacts_write_batch).run(projectId, JSON.stringify(upserts.map(contactTuple)));
-        }
-        this.statement(q.jobs_progress).run({
-          progress: progress.progress,
-          resultJson: progress.resultJson,
-          checkpoint: progress.checkpoint,
-          until: Date.now() + lease.leaseMs,
-          projectId,
-          id: jobId,
-        });
-        if (progress.outcome) {
-          this.statement(q.jobs_finish).run({ ...progress.outcome, now: Date.now(), projectId, id: jobId });
-          this.statement(q.job_files_delete).run(projectId, jobId);
-        }
-        return true;
-      })
-      .immediate();
+    return writeTransaction(this.db, () => {
+      if (!this.statement(q.jobs_get_leased).get(projectId, jobId, lease.workerId)) return false;
+      const existing = this.selectContacts(projectId, selection);
+      const { writes, progress } = plan(existing);
+      if (writes.deletes.length > 0) {
+        this.statement(q.contacts_delete_batch).run(projectId, JSON.stringify(writes.deletes));
+      }
+      const upserts = [...writes.updates, ...writes.inserts];
+      if (upserts.length > 0) {
+        this.statement(q.contacts_write_batch).run(projectId, JSON.stringify(upserts.map(contactTuple)));
+      }
+      this.statement(q.jobs_progress).run({
+        progress: progress.progress,
+        resultJson: progress.resultJson,
+        checkpoint: progress.checkpoint,
+        until: Date.now() + lease.leaseMs,
+        projectId,
+        id: jobId,
+      });
+      if (progress.outcome) {
+        this.statement(q.jobs_finish).run({ ...progress.outcome, now: Date.now(), projectId, id: jobId });
+        this.statement(q.job_files_delete).run(projectId, jobId);
+      }
+      return true;
+    });
   }
 
   async release(lease: JobLease): Promise<void> {
@@ -103,12 +98,10 @@ export class SqliteJobStore implements JobStore {
   }
 
   async deleteFinishedBefore(time: number): Promise<number> {
-    return this.db
-      .transaction(() => {
-        this.statement(q.job_files_delete_finished).run(time);
-        return this.statement(q.jobs_delete_finished).run(time).changes;
-      })
-      .immediate();
+    return writeTransaction(this.db, () => {
+      this.statement(q.job_files_delete_finished).run(time);
+      return this.statement(q.jobs_delete_finished).run(time).changes;
+    });
   }
 
   private selectContacts(projectId: string, selection: ContactSelection): ContactRecord[] {

@@ -1,6 +1,7 @@
 // The embedded store: one SQLite file in WAL mode through better-sqlite3.
-// Calls are synchronous underneath; each write is one IMMEDIATE transaction,
-// which serialises writers across processes as well as within this one.
+// Calls are synchronous underneath; each write is one IMMEDIATE transaction
+// (contact writes of one event-loop turn share one, see group-commit.ts), which
+// serialises writers across processes as well as within this one.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -24,6 +25,7 @@ import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations.js';
 import { countOf, toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
 import { SqliteJobStore } from './sqlite-jobs.js';
+import { writeTransaction } from './write-transaction.js';
 import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries } from './queries.js';
 
 function isUniqueViolation(error: unknown): boolean {
@@ -88,7 +90,7 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<void> {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    const apply = this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       const row = this.db.prepare('SELECT max(version) AS version FROM schema_migrations').get() as { version: number | null };
       for (const migration of migrations) {
         if (migration.version <= (row.version ?? 0)) continue;
@@ -98,7 +100,6 @@ export class SqliteStore implements Store {
           .run(migration.version, migration.name, Date.now());
       }
     });
-    apply.immediate();
   }
 
   async ping(): Promise<void> {
@@ -120,12 +121,10 @@ export class SqliteStore implements Store {
   }
 
   private createProject(project: ProjectRecord, keys: ApiKeyRecord[]): void {
-    this.db
-      .transaction(() => {
-        this.statement(queries.projects_insert).run(project.id, project.name, project.createdAt);
-        for (const key of keys) this.statement(queries.keys_insert).run(key);
-      })
-      .immediate();
+    writeTransaction(this.db, () => {
+      this.statement(queries.projects_insert).run(project.id, project.name, project.createdAt);
+      for (const key of keys) this.statement(queries.keys_insert).run(key);
+    });
   }
 
   private getProject(projectId: string): ProjectRecord | undefined {
