@@ -78,8 +78,8 @@ export const jobQueries = {
   job_files_get: 'SELECT content FROM job_files WHERE project_id = ? AND job_id = ?',
   job_files_delete: 'DELETE FROM job_files WHERE project_id = ? AND job_id = ?',
   jobs_get: `SELECT ${JOB_COLUMNS} FROM jobs WHERE project_id = ? AND id = ?`,
-  jobs_get_leased: `SELECT ${JOB_COLUMNS} FROM jobs
-                    WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
+  // Whether this worker still holds the job: existence only, not the row (its result can hold 1,000 errors).
+  jobs_holds_lease: `SELECT 1 FROM jobs WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
   // The next job to work on: queued, or active but abandoned. Projects with
   // fewer jobs running go first, so one project's pile cannot starve others.
   jobs_next: `SELECT project_id, id FROM jobs AS j

@@ -67,7 +67,7 @@ export class SqliteJobStore implements JobStore {
   async step(lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean> {
     const { projectId, jobId } = lease;
     return writeTransaction(this.db, () => {
-      if (!this.statement(q.jobs_get_leased).get(projectId, jobId, lease.workerId)) return false;
+      if (!this.statement(q.jobs_holds_lease).get(projectId, jobId, lease.workerId)) return false;
       const existing = this.selectContacts(projectId, selection);
       const { writes, progress } = plan(existing);
       if (writes.deletes.length > 0) {
