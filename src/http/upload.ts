@@ -22,16 +22,25 @@ function tooLarge(): AppError {
   return new AppError('PAYLOAD_TOO_LARGE', `The CSV is larger than ${MAX_CSV_BYTES} bytes (5 MiB)`);
 }
 
+/**
+ * The file's bytes. busboy stops passing data on at `fileSize` but would read
+ * the rest of the part to its end; its 'limit' event ends the reading there,
+ * so an oversized upload is answered (and its connection closed) at once.
+ */
 async function readFilePart(part: MultipartFile): Promise<Buffer> {
+  let overLimit = false;
+  part.file.once('limit', () => {
+    overLimit = true;
+    part.file.destroy();
+  });
   const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of part.file as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_CSV_BYTES) break;
-    chunks.push(chunk);
+  try {
+    for await (const chunk of part.file as AsyncIterable<Buffer>) chunks.push(chunk);
+  } catch (error) {
+    if (!overLimit) throw error;
   }
-  if (size > MAX_CSV_BYTES || part.file.truncated) throw tooLarge();
-  return Buffer.concat(chunks, size);
+  if (overLimit || part.file.truncated) throw tooLarge();
+  return Buffer.concat(chunks);
 }
 
 function malformed(error: unknown): AppError {

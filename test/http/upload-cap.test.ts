@@ -1,6 +1,7 @@
-// Slow uploaders cannot tie the server up: at most MAX_UPLOADS_IN_PROGRESS
+// Uploads cannot tie the server up: at most MAX_UPLOADS_IN_PROGRESS
 // uploads are read at once per process; the next answers 503 with
 // Retry-After at once, and uploads are taken again as soon as a slot frees.
+// An upload past 5 MiB is cut off there, however long it goes on.
 // Over real sockets, since the point is uploads that have not finished.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
@@ -58,5 +59,42 @@ describe('a cap on uploads in progress', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.equal(accepted!.status, 202);
+  });
+
+  test('a chunked upload that never ends is cut off at 5 MiB: 413 (or the connection closed) long before 64 MiB are sent', async () => {
+    const { auth } = await t.project();
+    const boundary = 'XXBOUNDARY';
+    const outcome = await new Promise<{ sent: number; answer?: string; closed: boolean }>((resolve) => {
+      let sent = 0;
+      let answer: string | undefined;
+      let closed = false;
+      const socket = connect(port, '127.0.0.1');
+      const finish = () => resolve({ sent, answer, closed });
+      socket.on('data', (data) => {
+        answer ??= data.toString().split('\r\n')[0];
+        socket.destroy();
+      });
+      socket.on('error', () => (closed = true));
+      socket.on('close', finish);
+      const chunk = (text: string) => socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
+      socket.write(
+        `POST /contacts/import HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${auth.authorization}\r\n` +
+          `Content-Type: multipart/form-data; boundary=${boundary}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      );
+      chunk(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\nemail\n`);
+      const block = `${'a'.repeat(63)}@example.com\n`.repeat(512); // 38 KiB of rows
+      const pump = () => {
+        while (!socket.destroyed && answer === undefined && sent < 64 * 1024 * 1024) {
+          sent += block.length;
+          if (!chunk(block)) return void socket.once('drain', pump);
+        }
+        // All 64 MiB went out with no answer: the server is still reading.
+        if (!socket.destroyed && answer === undefined) socket.destroy();
+      };
+      pump();
+    });
+    assert.ok(outcome.answer !== undefined || outcome.closed, `no answer and no close after ${outcome.sent} bytes`);
+    if (outcome.answer !== undefined) assert.match(outcome.answer, /^HTTP\/1\.1 413 /);
+    assert.ok(outcome.sent < 64 * 1024 * 1024, `${outcome.sent} bytes were sent before the server stopped reading`);
   });
 });
