@@ -65,7 +65,6 @@ function queuedJob(projectId: string, type: JobType, payload: unknown, result: u
     payloadJson: JSON.stringify(payload),
     progress: 0,
     resultJson: JSON.stringify(result),
-    checkpoint: 0,
     failedReason: null,
     attempts: 0,
     createdAt: Date.now(),

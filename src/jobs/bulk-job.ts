@@ -17,7 +17,6 @@ export async function runBulkJob(context: JobContext): Promise<JobOutcome> {
       progress: {
         progress: 100,
         resultJson: JSON.stringify(result),
-        checkpoint: contactIds.length,
         outcome: { state: 'completed', failedReason: null },
       },
     };

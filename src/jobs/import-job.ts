@@ -1,7 +1,7 @@
-// Runs an import: reads the stored CSV from the job's checkpoint and applies
-// it in batches. Each batch (its contact writes, the job's counters, its
-// errors and the new checkpoint) commits in one transaction, so a worker
-// killed at any instant resumes with every row applied exactly once.
+// Runs an import: reads the stored CSV past the records already processed and
+// applies it in batches. Each batch (its contact writes, the job's counters
+// and its errors) commits in one transaction, so a worker killed at any
+// instant resumes, from processedRows, with every row applied exactly once.
 import { csvRecords, type CsvRecord } from '../domain/csv.js';
 import { importColumns, isRowError, planImportBatch, readRow, type ImportCounts } from '../domain/import-rows.js';
 import { MAX_REPORTED_ERRORS, type ImportPayload, type ImportResult } from '../domain/jobs.js';
@@ -40,12 +40,10 @@ export async function runImportJob(context: JobContext): Promise<JobOutcome> {
   const payload = JSON.parse(job.payloadJson) as ImportPayload;
   const columns = importColumns(payload.headers);
   let result = JSON.parse(job.resultJson) as ImportResult;
-  let checkpoint = job.checkpoint;
 
   const applyBatch = async (batch: CsvRecord[], final: boolean): Promise<boolean> => {
     const rows = batch.map((record) => readRow(record.row, record.cells, columns));
     const emails = [...new Set(rows.flatMap((row) => (isRowError(row) ? [] : [row.email])))];
-    const nextCheckpoint = batch.length > 0 ? batch[batch.length - 1]!.row - 1 : checkpoint;
     let next = result;
     const applied = await store.jobs.step(lease, { emails }, (existing) => {
       const { writes, counts } = planImportBatch(existing, rows);
@@ -55,20 +53,17 @@ export async function runImportJob(context: JobContext): Promise<JobOutcome> {
         progress: {
           progress: final ? 100 : progressOf(next),
           resultJson: JSON.stringify(next),
-          checkpoint: nextCheckpoint,
           outcome: final ? { state: 'completed', failedReason: null } : undefined,
         },
       };
     });
-    if (applied) {
-      result = next;
-      checkpoint = nextCheckpoint;
-    }
+    if (applied) result = next;
     return applied;
   };
 
+  // The records already applied are exactly the ones counted as processed.
   let batch: CsvRecord[] = [];
-  for (const record of csvRecords(file, payload.delimiter, checkpoint)) {
+  for (const record of csvRecords(file, payload.delimiter, result.processedRows)) {
     batch.push(record);
     if (batch.length < IMPORT_BATCH_SIZE) continue;
     if (!(await applyBatch(batch, false))) return 'lost';

@@ -29,7 +29,6 @@ export async function failJob(context: JobContext, reason: string): Promise<JobO
     progress: {
       progress: job.progress,
       resultJson: job.resultJson,
-      checkpoint: job.checkpoint,
       outcome: { state: 'failed', failedReason: reason },
     },
   }));

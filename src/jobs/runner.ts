@@ -113,7 +113,7 @@ export class JobRunner {
     const context = { store: this.store, job, lease, logger: log, stopping: () => this.stopping };
     this.held.set(key, lease);
     try {
-      log.info({ attempt: job.attempts, checkpoint: job.checkpoint }, 'job started');
+      log.info({ attempt: job.attempts }, 'job started');
       const outcome =
         job.attempts > MAX_ATTEMPTS
           ? await failJob(context, `The job failed ${MAX_ATTEMPTS} times and was given up`)

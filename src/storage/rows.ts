@@ -30,7 +30,6 @@ export interface JobRow {
   payload: string;
   progress: number;
   result: string;
-  checkpoint: number;
   failed_reason: string | null;
   attempts: number;
   created_at: number;
@@ -70,7 +69,6 @@ export function toJob(row: JobRow): JobRecord {
     payloadJson: row.payload,
     progress: row.progress,
     resultJson: row.result,
-    checkpoint: row.checkpoint,
     failedReason: row.failed_reason,
     attempts: row.attempts,
     createdAt: row.created_at,

@@ -108,8 +108,6 @@ export interface JobRecord {
   progress: number;
   /** The `result` object of the status endpoint, as JSON. */
   resultJson: string;
-  /** Records already applied (imports): where a resumed job picks up. */
-  checkpoint: number;
   failedReason: string | null;
   attempts: number;
   createdAt: number;
@@ -128,7 +126,6 @@ export interface JobLease {
 export interface JobProgress {
   progress: number;
   resultJson: string;
-  checkpoint: number;
   /** Set on the step that ends the job: it becomes completed or failed and its file is deleted. */
   outcome?: { state: 'completed' | 'failed'; failedReason: string | null };
 }

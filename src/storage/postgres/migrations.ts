@@ -136,4 +136,9 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'no job checkpoint: an import resumes from its processedRows',
+    sql: 'ALTER TABLE jobs DROP COLUMN checkpoint;',
+  },
 ];

@@ -1,5 +1,5 @@
 // Jobs on PostgreSQL: the jobs table holds every job's state, lease and
-// checkpoint; pg-boss carries the delivery (see delivery.ts). Each step locks
+// progress; pg-boss carries the delivery (see delivery.ts). Each step locks
 // the job row and checks the lease first, so a worker that lost its job can
 // never write for it, and its contact writes commit with the job's counters.
 import type pg from 'pg';
@@ -23,7 +23,7 @@ export class PostgresJobStore implements JobStore {
       await client.query({
         name: 'jobs_insert',
         text: q.jobs_insert,
-        values: [job.projectId, job.id, job.type, job.state, job.payloadJson, job.progress, job.resultJson, job.checkpoint, job.createdAt],
+        values: [job.projectId, job.id, job.type, job.state, job.payloadJson, job.progress, job.resultJson, job.createdAt],
       });
       if (file) await client.query({ name: 'job_files_insert', text: q.job_files_insert, values: [job.projectId, job.id, file] });
       await this.delivery.send(client, { projectId: job.projectId, jobId: job.id });
@@ -119,7 +119,7 @@ export class PostgresJobStore implements JobStore {
     await client.query({
       name: 'jobs_progress',
       text: q.jobs_progress,
-      values: [projectId, jobId, progress.progress, progress.resultJson, progress.checkpoint, Date.now() + lease.leaseMs],
+      values: [projectId, jobId, progress.progress, progress.resultJson, Date.now() + lease.leaseMs],
     });
     if (progress.outcome) {
       await client.query({

@@ -4,7 +4,7 @@
 const CONTACT_COLUMNS = 'id, email, subscribed, data::text AS data, created_at, updated_at';
 const KEY_COLUMNS = 'id, project_id, kind, hash, prefix, created_at, revoked_at';
 const JOB_COLUMNS = `project_id, id, type, state, payload::text AS payload, progress, result::text AS result,
-  checkpoint, failed_reason, attempts, created_at, started_at, finished_at`;
+  failed_reason, attempts, created_at, started_at, finished_at`;
 
 export const queries = {
   projects_insert: 'INSERT INTO projects (id, name, created_at) VALUES ($1, $2, $3)',
@@ -40,8 +40,8 @@ export const queries = {
                           WHERE c.project_id = $1 AND c.id = u.id`,
   contacts_delete_batch: 'DELETE FROM contacts WHERE project_id = $1 AND id = ANY($2::uuid[])',
 
-  jobs_insert: `INSERT INTO jobs (project_id, id, type, state, payload, progress, result, checkpoint, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  jobs_insert: `INSERT INTO jobs (project_id, id, type, state, payload, progress, result, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
   job_files_insert: 'INSERT INTO job_files (project_id, job_id, content) VALUES ($1, $2, $3)',
   job_files_get: 'SELECT content FROM job_files WHERE project_id = $1 AND job_id = $2',
   job_files_delete: 'DELETE FROM job_files WHERE project_id = $1 AND job_id = $2',
@@ -61,7 +61,7 @@ export const queries = {
                  started_at = coalesce(started_at, $3), attempts = attempts + 1
                FROM next WHERE jobs.project_id = next.project_id AND jobs.id = next.id
                RETURNING jobs.project_id, jobs.id, jobs.type, jobs.state, jobs.payload::text AS payload, jobs.progress,
-                 jobs.result::text AS result, jobs.checkpoint, jobs.failed_reason, jobs.attempts, jobs.created_at,
+                 jobs.result::text AS result, jobs.failed_reason, jobs.attempts, jobs.created_at,
                  jobs.started_at, jobs.finished_at`,
   jobs_lease_owners: "SELECT DISTINCT locked_by FROM jobs WHERE state = 'active' AND locked_by IS NOT NULL",
   // A job row locked by a running step is skipped: that step renews the lease itself.
@@ -69,7 +69,7 @@ export const queries = {
                WHERE (project_id, id) IN (SELECT project_id, id FROM jobs
                                           WHERE project_id = $2 AND id = $3 AND state = 'active' AND locked_by = $4
                                           FOR UPDATE SKIP LOCKED)`,
-  jobs_progress: `UPDATE jobs SET progress = $3, result = $4, checkpoint = $5, locked_until = $6
+  jobs_progress: `UPDATE jobs SET progress = $3, result = $4, locked_until = $5
                   WHERE project_id = $1 AND id = $2`,
   jobs_finish: `UPDATE jobs SET state = $3, failed_reason = $4, finished_at = $5, locked_by = NULL, locked_until = 0
                 WHERE project_id = $1 AND id = $2`,

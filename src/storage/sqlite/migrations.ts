@@ -117,3 +117,9 @@ migrations.push({
     ) WITHOUT ROWID;
   `,
 });
+
+migrations.push({
+  version: 3,
+  name: 'no job checkpoint: an import resumes from its processedRows',
+  sql: 'ALTER TABLE jobs DROP COLUMN checkpoint;',
+});

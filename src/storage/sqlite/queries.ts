@@ -68,12 +68,12 @@ export function contactsCountMatchingSql(where: string): string {
   return `SELECT count(*) AS n FROM contacts WHERE ${where}`;
 }
 
-const JOB_COLUMNS = `project_id, id, type, state, payload, progress, result, checkpoint, failed_reason, attempts,
+const JOB_COLUMNS = `project_id, id, type, state, payload, progress, result, failed_reason, attempts,
   created_at, started_at, finished_at`;
 
 export const jobQueries = {
-  jobs_insert: `INSERT INTO jobs (project_id, id, type, state, payload, progress, result, checkpoint, created_at)
-                VALUES (@projectId, @id, @type, @state, @payloadJson, @progress, @resultJson, @checkpoint, @createdAt)`,
+  jobs_insert: `INSERT INTO jobs (project_id, id, type, state, payload, progress, result, created_at)
+                VALUES (@projectId, @id, @type, @state, @payloadJson, @progress, @resultJson, @createdAt)`,
   job_files_insert: 'INSERT INTO job_files (project_id, job_id, content) VALUES (?, ?, ?)',
   job_files_get: 'SELECT content FROM job_files WHERE project_id = ? AND job_id = ?',
   job_files_delete: 'DELETE FROM job_files WHERE project_id = ? AND job_id = ?',
@@ -96,7 +96,7 @@ export const jobQueries = {
   jobs_lease_owners: "SELECT DISTINCT locked_by FROM jobs WHERE state = 'active' AND locked_by IS NOT NULL",
   jobs_renew: `UPDATE jobs SET locked_until = ?
                WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
-  jobs_progress: `UPDATE jobs SET progress = @progress, result = @resultJson, checkpoint = @checkpoint, locked_until = @until
+  jobs_progress: `UPDATE jobs SET progress = @progress, result = @resultJson, locked_until = @until
                   WHERE project_id = @projectId AND id = @id`,
   jobs_finish: `UPDATE jobs SET state = @state, failed_reason = @failedReason, finished_at = @now,
                   locked_by = NULL, locked_until = 0

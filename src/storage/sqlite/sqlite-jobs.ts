@@ -1,5 +1,5 @@
 // Jobs on SQLite: the jobs table is the queue. A worker leases a job with an
-// expiry, and every step (contact writes, counters, checkpoint) is one
+// expiry, and every step (contact writes and counters) is one
 // IMMEDIATE transaction that first checks the lease, so a worker that lost
 // its job can never write for it.
 import type { Database as Db, Statement } from 'better-sqlite3';
@@ -80,7 +80,6 @@ export class SqliteJobStore implements JobStore {
       this.statement(q.jobs_progress).run({
         progress: progress.progress,
         resultJson: progress.resultJson,
-        checkpoint: progress.checkpoint,
         until: Date.now() + lease.leaseMs,
         projectId,
         id: jobId,
