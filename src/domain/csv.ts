@@ -22,14 +22,14 @@ export interface CsvRecord {
   cells: string[];
 }
 
-export const MAX_HEADER_LENGTH = 100;
+const MAX_HEADER_LENGTH = 100;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function csvError(message: string) {
   return validationError([{ field: 'file', message }]);
 }
 
-export function decodeCsv(bytes: Buffer): string {
+function decodeCsv(bytes: Buffer): string {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -41,7 +41,7 @@ export function decodeCsv(bytes: Buffer): string {
 }
 
 /** The delimiter used most on the header line, outside quotes; a comma if none is. */
-export function detectDelimiter(text: string): Delimiter {
+function detectDelimiter(text: string): Delimiter {
   const counts: Record<Delimiter, number> = { ',': 0, ';': 0, '\t': 0 };
   let quoted = false;
   for (let i = 0; i < text.length; i++) {

@@ -46,7 +46,7 @@ export function importColumns(headers: string[]): ImportColumns {
 
 
 /** `true`/`false` in any case → boolean; a canonical number → number; else the text. */
-export function typeCell(text: string): JsonValue {
+function typeCell(text: string): JsonValue {
   const lower = text.toLowerCase();
   if (lower === 'true') return true;
   if (lower === 'false') return false;

@@ -10,7 +10,7 @@ import { AppError, validationError, type FieldError } from '../domain/errors.js'
 import { fieldErrors } from './validation.js';
 import { StoreUnavailableError } from '../storage/store.js';
 
-export const JSON_TYPE = 'application/json; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 function malformedRequest(): AppError {
   return validationError([{ field: '', message: 'The request is malformed' }]);
@@ -44,7 +44,7 @@ function toAppError(error: FastifyError): AppError | undefined {
   return undefined;
 }
 
-export function errorBody(error: AppError, requestId: string): string {
+function errorBody(error: AppError, requestId: string): string {
   const body: Record<string, unknown> = {
     code: error.code,
     message: error.message,

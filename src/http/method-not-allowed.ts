@@ -18,8 +18,6 @@ declare module 'fastify' {
 }
 
 export interface MethodTable {
-  /** The methods the path is routed for. */
-  allowed(url: string): Method[];
   /** Answers a request no route takes: 405 with Allow where the path exists under other methods, else 404. */
   answerUnrouted(request: FastifyRequest, reply: FastifyReply): FastifyReply;
   /**
@@ -79,5 +77,5 @@ export function methodTable(app: FastifyInstance, maxParamLength: number): Metho
     }
   };
 
-  return { allowed, answerUnrouted, refuseOtherMethods };
+  return { answerUnrouted, refuseOtherMethods };
 }

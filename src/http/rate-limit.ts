@@ -29,7 +29,7 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-export function decide(tokens: number, allowed: boolean, { perSecond, burst }: RateLimitSettings): RateDecision {
+function decide(tokens: number, allowed: boolean, { perSecond, burst }: RateLimitSettings): RateDecision {
   return {
     allowed,
     limit: burst,

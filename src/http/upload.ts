@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { AppError, invalidField } from '../domain/errors.js';
 
-export const MAX_CSV_BYTES = 5 * 1024 * 1024;
+const MAX_CSV_BYTES = 5 * 1024 * 1024;
 /** Room for the multipart framing around a file at the limit. */
 const MULTIPART_OVERHEAD = 64 * 1024;
 

@@ -7,7 +7,7 @@ import { importColumns, isRowError, planImportBatch, readRow, type ImportCounts 
 import { MAX_REPORTED_ERRORS, type ImportPayload, type ImportResult } from '../domain/jobs.js';
 import { failJob, yieldToEventLoop, type JobContext, type JobOutcome } from './job-context.js';
 
-export const IMPORT_BATCH_SIZE = 5000;
+const IMPORT_BATCH_SIZE = 5000;
 
 function addCounts(result: ImportResult, counts: ImportCounts, rows: number): ImportResult {
   const createdCount = result.createdCount + counts.createdCount;

@@ -18,7 +18,7 @@ const HANDLERS: Record<JobType, JobHandler> = {
 };
 
 /** A job that has failed this many attempts (crashes included) fails for good. */
-export const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 5;
 const HOUR = 60 * 60 * 1000;
 
 export interface RunnerOptions {

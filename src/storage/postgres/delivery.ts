@@ -6,7 +6,7 @@
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 
-export const JOB_QUEUE = 'rolodex-jobs';
+const JOB_QUEUE = 'rolodex-jobs';
 
 export class JobDelivery {
   /** pg-boss, started on first use; forgotten if starting fails, so the next use tries again. */
