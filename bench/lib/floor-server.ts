@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import { ContactService, newContact, type Contact } from '../../src/domain/contacts.js';
 import { ProjectService } from '../../src/domain/projects.js';
-import { contactJson } from '../../src/http/contact-json.js';
+import { contactJson } from '../../src/http/wire-json.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore } from '../../src/storage/open-store.js';
 

@@ -39,22 +39,6 @@ export interface BulkResult {
   errors: { contactId: string; error: string }[];
 }
 
-export interface JobView {
-  id: string;
-  type: JobType;
-  state: JobRecord['state'];
-  progress: number;
-  result: ImportResult | BulkResult;
-  failedReason: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-function iso(time: number | null): string | null {
-  return time === null ? null : new Date(time).toISOString();
-}
-
 function queuedJob(projectId: string, type: JobType, payload: unknown, result: unknown): JobRecord {
   const id = newId();
   return {
@@ -116,19 +100,9 @@ export class JobService {
   }
 
   /** A job of this project and kind; any other answers 404 like a missing one. */
-  async get(projectId: string, id: string, kind: 'import' | 'bulk'): Promise<JobView> {
+  async get(projectId: string, id: string, kind: 'import' | 'bulk'): Promise<JobRecord> {
     const job = isId(id) ? await this.store.jobs.get(projectId, id) : undefined;
     if (!job || (kind === 'import') !== (job.type === 'import')) throw notFound('Job');
-    return {
-      id: job.id,
-      type: job.type,
-      state: job.state,
-      progress: job.progress,
-      result: JSON.parse(job.resultJson) as ImportResult | BulkResult,
-      failedReason: job.failedReason,
-      createdAt: iso(job.createdAt)!,
-      startedAt: iso(job.startedAt),
-      finishedAt: iso(job.finishedAt),
-    };
+    return job;
   }
 }

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import type { FastifyTypeBox } from '../app.js';
 import type { ContactService } from '../../domain/contacts.js';
-import { contactJson, contactPageJson } from '../contact-json.js';
+import { contactJson, contactPageJson } from '../wire-json.js';
 import { sendJson } from '../error-response.js';
 import { ContactIdParams, DataSchema, errorResponses } from '../schemas.js';
 

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, LogLevel } from 'fastify';
 import type { FastifyTypeBox } from '../app.js';
 import { AppError, invalidField } from '../../domain/errors.js';
 import type { BulkOperation, JobService } from '../../domain/jobs.js';
+import { jobJson } from '../wire-json.js';
 import { handleError, sendError, sendJson } from '../error-response.js';
 import { errorResponses } from '../schemas.js';
 import { multipartLimits, readCsvUpload } from '../upload.js';
@@ -111,8 +112,7 @@ function statusRoute(app: FastifyTypeBox, jobs: JobService, kind: 'import' | 'bu
     {
       schema: { summary, tags: ['jobs'], params: JobParams, response: { 200: JobStatus, ...errorResponses(401, 403, 404) } },
     },
-    async (request, reply) =>
-      sendJson(reply, 200, JSON.stringify(await jobs.get(request.projectId, request.params.jobId, kind))),
+    async (request, reply) => sendJson(reply, 200, jobJson(await jobs.get(request.projectId, request.params.jobId, kind))),
   );
 }
 

@@ -1,0 +1,32 @@
+// Contacts and jobs are written to the wire by hand: a contact's data and a
+// job's result are already compact JSON in the store, so they are spliced in
+// rather than parsed and serialised again.
+import type { Contact, ContactPage } from '../domain/contacts.js';
+import type { JobRecord } from '../storage/store.js';
+
+function isoOrNull(time: number | null): string {
+  return time === null ? 'null' : `"${new Date(time).toISOString()}"`;
+}
+
+export function contactJson(contact: Contact): string {
+  return (
+    `{"id":"${contact.id}","email":${JSON.stringify(contact.email)},"subscribed":${contact.subscribed},` +
+    `"data":${contact.dataJson},"createdAt":"${new Date(contact.createdAt).toISOString()}",` +
+    `"updatedAt":"${new Date(contact.updatedAt).toISOString()}"}`
+  );
+}
+
+export function contactPageJson(page: ContactPage): string {
+  const contacts = page.contacts.map(contactJson).join(',');
+  const total = page.total === undefined ? '' : `,"total":${page.total}`;
+  return `{"contacts":[${contacts}],"cursor":${JSON.stringify(page.cursor)},"hasMore":${page.hasMore}${total}}`;
+}
+
+/** The status endpoint's object, in the contract's key order. */
+export function jobJson(job: JobRecord): string {
+  return (
+    `{"id":"${job.id}","type":"${job.type}","state":"${job.state}","progress":${job.progress},` +
+    `"result":${job.resultJson},"failedReason":${JSON.stringify(job.failedReason)},` +
+    `"createdAt":${isoOrNull(job.createdAt)},"startedAt":${isoOrNull(job.startedAt)},"finishedAt":${isoOrNull(job.finishedAt)}}`
+  );
+}
