@@ -2,7 +2,7 @@
 // listing them. The store keeps writes atomic; this module decides what the
 // next state of a contact is.
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { emptyData, mergeData, parseData, sameJson, serializeData, type DataPatch } from './data.js';
+import { emptyData, mergeData, parseData, patchChanges, serializeData, type DataPatch } from './data.js';
 import { couldBeInEmail, parseEmail } from './email.js';
 import { AppError, notFound } from './errors.js';
 import { isId, newId, timeOfId } from './ids.js';
@@ -61,9 +61,7 @@ export function reviseContact(current: Contact, change: ContactChange, now = Dat
   if (change.data === null) dataJson = '{}';
   else if (change.data && Object.keys(change.data).length > 0) {
     const stored = parseData(current.dataJson);
-    const merged = mergeData(stored, change.data);
-    // Equal by value (nested keys perhaps in another order) is no change.
-    if (!sameJson(merged, stored)) dataJson = serializeData(merged);
+    if (patchChanges(stored, change.data)) dataJson = serializeData(mergeData(stored, change.data));
   }
   if (email === current.email && subscribed === current.subscribed && dataJson === current.dataJson) return current;
   return { ...current, email, subscribed, dataJson, updatedAt: Math.max(now, current.updatedAt + 1) };

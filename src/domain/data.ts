@@ -46,6 +46,18 @@ export function mergeData(current: ContactData, patch: DataPatch): ContactData {
   return next;
 }
 
+/**
+ * Whether merging `patch` into `current` changes it. Only the patched keys
+ * can differ, so only they are compared; a value equal by value (nested keys
+ * perhaps in another order) is no change.
+ */
+export function patchChanges(current: ContactData, patch: DataPatch): boolean {
+  return Object.keys(patch).some((key) => {
+    const value = patch[key]!;
+    return value === null ? Object.hasOwn(current, key) : !sameJson(current[key], value);
+  });
+}
+
 /** Deep equality of JSON values; object key order does not count (JSON objects are unordered). */
 export function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { DATA_LIMITS, mergeData, parseData, sameJson, serializeData, type JsonValue } from '../../src/domain/data.js';
+import { DATA_LIMITS, mergeData, parseData, patchChanges, sameJson, serializeData, type JsonValue } from '../../src/domain/data.js';
 import { reviseContact, type Contact } from '../../src/domain/contacts.js';
 import { AppError } from '../../src/domain/errors.js';
 
@@ -97,6 +97,17 @@ describe('data merge (property)', () => {
       fc.property(json, json, (a, b) => {
         assert.equal(sameJson(a, b), canonical(a) === canonical(b));
         assert.equal(sameJson(a, shuffled(a)), true);
+      }),
+      RUNS,
+    );
+  });
+
+  test('patchChanges is true exactly when the merged data differs from the stored data by value', () => {
+    fc.assert(
+      fc.property(stored, patch, (current, change) => {
+        const data = parseData(JSON.stringify(current));
+        const differs = canonical(Object.fromEntries(model(data, change))) !== canonical(data);
+        assert.equal(patchChanges(data, change), differs);
       }),
       RUNS,
     );
