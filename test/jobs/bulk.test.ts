@@ -2,12 +2,12 @@
 // GET /contacts/bulk/:jobId): what is accepted, what each job does, and that
 // another project's contacts are reported not found and never touched.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { describe, test } from 'node:test';
+import { json, storeKinds, type TestApp } from '../support/app.js';
 import {
   assertError, createContact, getContact, listPage, NEVER_ID, UUID_V7, type Auth, type ContactJson,
 } from '../support/contacts.js';
-import { postBulk, runBulk, storedJobCount, waitForJob, type BulkOperation } from '../support/jobs.js';
+import { jobAppsPerSuite, postBulk, runBulk, storedJobCount, waitForJob, type BulkOperation } from '../support/jobs.js';
 
 const OPERATIONS: { operation: BulkOperation; message: string }[] = [
   { operation: 'subscribe', message: 'Bulk subscribe queued' },
@@ -23,14 +23,7 @@ for (const kind of storeKinds()) {
   describe(`bulk jobs (${kind.name})`, () => {
     let t: TestApp;
     let idle: TestApp;
-    before(async () => {
-      t = await startApp(kind, { worker: true });
-      idle = await startApp(kind); // no worker: its jobs stay queued
-    });
-    after(async () => {
-      await t.close();
-      await idle.close();
-    });
+    jobAppsPerSuite(kind, (working, queuing) => ((t = working), (idle = queuing)));
 
     async function contactsOf(auth: Auth, specs: { email: string; subscribed: boolean }[]): Promise<ContactJson[]> {
       const created: ContactJson[] = [];

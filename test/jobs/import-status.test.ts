@@ -2,10 +2,10 @@
 // while running and at the end, the error list, who may read it, and what an
 // import leaves behind (updatedAt, the uploaded file).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import { describe, test } from 'node:test';
+import { json, storeKinds, type TestApp } from '../support/app.js';
 import { assertError, createContact, errorWithoutRequestId, listAll, NEVER_ID, type Auth } from '../support/contacts.js';
-import { importCsv, runBulk, storedFileCount, uploadCsv, waitForJob } from '../support/jobs.js';
+import { importCsv, jobAppsPerSuite, runBulk, storedFileCount, uploadCsv, waitForJob } from '../support/jobs.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const STATUS_KEYS = ['id', 'type', 'state', 'progress', 'result', 'failedReason', 'createdAt', 'startedAt', 'finishedAt'];
@@ -41,14 +41,7 @@ for (const kind of storeKinds()) {
   describe(`GET /contacts/import/:jobId (${kind.name})`, () => {
     let t: TestApp;
     let idle: TestApp;
-    before(async () => {
-      t = await startApp(kind, { worker: true });
-      idle = await startApp(kind); // no worker: its jobs stay queued
-    });
-    after(async () => {
-      await t.close();
-      await idle.close();
-    });
+    jobAppsPerSuite(kind, (working, queuing) => ((t = working), (idle = queuing)));
 
     const get = (app: TestApp, auth: Auth, url: string) => app.app.inject({ method: 'GET', url, headers: auth });
 

@@ -1,8 +1,9 @@
 // Helpers for job tests: uploading a CSV as multipart, starting bulk jobs, and
 // waiting for a job.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import type { TestApp } from './app.js';
+import { startApp, type StoreKind, type TestApp } from './app.js';
 
 type Auth = { authorization: string };
 
@@ -108,4 +109,22 @@ export function storedFileCount(t: TestApp, jobId?: string): Promise<number> {
 /** How many jobs the store holds, in every project. */
 export function storedJobCount(t: TestApp): Promise<number> {
   return storeCount(t, 'SELECT count(*) AS n FROM jobs');
+}
+
+/**
+ * The before/after hooks of a job suite: an app whose worker runs its jobs,
+ * and an idle one (no worker) whose jobs stay queued, handed to `ready`.
+ */
+export function jobAppsPerSuite(kind: StoreKind, ready: (working: TestApp, idle: TestApp) => void): void {
+  let working: TestApp | undefined;
+  let idle: TestApp | undefined;
+  before(async () => {
+    working = await startApp(kind, { worker: true });
+    idle = await startApp(kind);
+    ready(working, idle);
+  });
+  after(async () => {
+    await working?.close();
+    await idle?.close();
+  });
 }
