@@ -14,6 +14,30 @@ export interface Config {
   jobRetentionDays: number;
   /** How many jobs one worker process runs at once. */
   workerConcurrency: number;
+  limits: Limits;
+}
+
+/**
+ * Bounds that keep one project (or one client) from holding a resource every
+ * other project needs. Each is a setting; docs/security.md says why each exists.
+ */
+export interface Limits {
+  /** Longest a search (a list page or its total) may work before it is cut off with a 503. */
+  searchTimeoutMs: number;
+  /** CSV uploads one API process reads at once, from all projects together. */
+  uploadsInProgress: number;
+  /** CSV uploads one project may have in progress on one API process. */
+  uploadsPerProject: number;
+  /** An upload slower than this on average (after its first 10 s) is cut off. */
+  uploadMinBytesPerSecond: number;
+  /** Jobs of one project that run at once, across every worker. */
+  jobsRunningPerProject: number;
+  /** Jobs of one project that may be queued or running at once; the next is refused with a 429. */
+  jobsPendingPerProject: number;
+  /** PostgreSQL connections one process holds at most. */
+  databasePoolSize: number;
+  /** Of those, how many one project's requests may use at once. */
+  databaseConnectionsPerProject: number;
 }
 
 export class ConfigError extends Error {
@@ -86,5 +110,39 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     jobRetentionDays: readInteger(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
     workerConcurrency: readInteger(env, 'WORKER_CONCURRENCY', 4, 1, 64),
+    limits: readLimits(env),
+  };
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  searchTimeoutMs: 2000,
+  uploadsInProgress: 8,
+  uploadsPerProject: 2,
+  uploadMinBytesPerSecond: 10 * 1024,
+  jobsRunningPerProject: 2,
+  jobsPendingPerProject: 20,
+  databasePoolSize: 10,
+  databaseConnectionsPerProject: 4,
+};
+
+function readLimits(env: Env): Limits {
+  const d = DEFAULT_LIMITS;
+  const databasePoolSize = readInteger(env, 'DATABASE_POOL_SIZE', d.databasePoolSize, 2, 1000);
+  const databaseConnectionsPerProject = readInteger(
+    env, 'DATABASE_CONNECTIONS_PER_PROJECT', Math.min(d.databaseConnectionsPerProject, databasePoolSize - 1), 1, 1000,
+  );
+  if (databaseConnectionsPerProject >= databasePoolSize) {
+    throw new ConfigError('DATABASE_CONNECTIONS_PER_PROJECT', `must be less than DATABASE_POOL_SIZE (${databasePoolSize})`);
+  }
+  const uploadsInProgress = readInteger(env, 'UPLOADS_IN_PROGRESS', d.uploadsInProgress, 1, 10_000);
+  return {
+    searchTimeoutMs: readInteger(env, 'SEARCH_TIMEOUT_MS', d.searchTimeoutMs, 100, 600_000),
+    uploadsInProgress,
+    uploadsPerProject: readInteger(env, 'UPLOADS_PER_PROJECT', Math.min(d.uploadsPerProject, uploadsInProgress), 1, uploadsInProgress),
+    uploadMinBytesPerSecond: readInteger(env, 'UPLOAD_MIN_BYTES_PER_SECOND', d.uploadMinBytesPerSecond, 0, 1 << 30),
+    jobsRunningPerProject: readInteger(env, 'JOBS_RUNNING_PER_PROJECT', d.jobsRunningPerProject, 1, 1000),
+    jobsPendingPerProject: readInteger(env, 'JOBS_PENDING_PER_PROJECT', d.jobsPendingPerProject, 1, 100_000),
+    databasePoolSize,
+    databaseConnectionsPerProject,
   };
 }

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, validationError, type FieldError } from '../domain/errors.js';
 import { fieldErrors } from './validation.js';
-import { StoreUnavailableError } from '../storage/store.js';
+import { QueryTimeoutError, StoreUnavailableError } from '../storage/store.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -30,6 +30,12 @@ function toAppError(error: FastifyError): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error instanceof StoreUnavailableError) {
     return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; try again shortly');
+  }
+  if (error instanceof QueryTimeoutError) {
+    return new AppError(
+      'SERVICE_UNAVAILABLE',
+      `The search took longer than ${error.timeoutMs} ms and was stopped; narrow it (a longer search term, or more filters)`,
+    );
   }
   if (error.validation) {
     const part = error.validationContext ?? 'body';
@@ -64,6 +70,7 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   // Set here as well as in the onRequest hook: errors the router answers
   // before any route (a malformed URL, say) skip the hooks.
   reply.header('X-Request-ID', reply.request.id);
+  if (error.statusCode === 503 && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '1');
   return reply.code(error.statusCode).type(JSON_TYPE).send(errorBody(error, reply.request.id));
 }
 

@@ -67,6 +67,17 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * Thrown by a store when a search ran past its time bound (SEARCH_TIMEOUT_MS)
+ * and was stopped: a 503 that tells the client to narrow the search.
+ */
+export class QueryTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`The search ran past its limit of ${timeoutMs} ms`);
+    this.name = 'QueryTimeoutError';
+  }
+}
+
 export interface ProjectStore {
   /** Creates the project and its first keys in one transaction. */
   create(project: ProjectRecord, keys: ApiKeyRecord[]): Promise<void>;

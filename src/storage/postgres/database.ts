@@ -10,6 +10,10 @@ export interface PoolSettings {
   statementTimeoutMs?: number;
   /** Longest a request waits for a free connection. */
   connectTimeoutMs?: number;
+  /** Connections one project's requests may use at once (DATABASE_CONNECTIONS_PER_PROJECT). */
+  perProject?: number;
+  /** Longest a search query may run (SEARCH_TIMEOUT_MS). */
+  searchTimeoutMs?: number;
 }
 
 // bigint columns hold milliseconds and counts, all well inside 2^53.

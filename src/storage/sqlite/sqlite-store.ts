@@ -81,7 +81,7 @@ export class SqliteStore implements Store {
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
   }
 
-  static open(file: string): SqliteStore {
+  static open(file: string, _settings: { searchTimeoutMs?: number } = {}): SqliteStore {
     const db = openSqliteDatabase(file);
     if (file === ':memory:') return new SqliteStore(db);
     db.pragma('wal_autocheckpoint = 0');
