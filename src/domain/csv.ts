@@ -40,16 +40,25 @@ function decodeCsv(bytes: Buffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** The delimiter used most on the header line, outside quotes; a comma if none is. */
+/**
+ * The delimiter used most on the header line (the first line with anything
+ * on it), outside quotes; a comma if none is. One pass, each character once.
+ */
 function detectDelimiter(text: string): Delimiter {
   const counts: Record<Delimiter, number> = { ',': 0, ';': 0, '\t': 0 };
   let quoted = false;
+  let content = false;
   for (let i = 0; i < text.length; i++) {
     const char = text[i]!;
     if (char === '"') quoted = !quoted;
     else if (!quoted && (char === '\n' || char === '\r')) {
-      if (counts[','] + counts[';'] + counts['\t'] > 0 || text.slice(0, i).trim() !== '') break;
-    } else if (!quoted && char in counts) counts[char as Delimiter]++;
+      if (content) break;
+      continue;
+    } else if (!quoted && char in counts) {
+      counts[char as Delimiter]++;
+      content = true;
+    }
+    if (char.trim() !== '') content = true;
   }
   if (counts[';'] > counts[','] && counts[';'] >= counts['\t']) return ';';
   if (counts['\t'] > counts[','] && counts['\t'] > counts[';']) return '\t';

@@ -41,9 +41,14 @@ export class AppError extends Error {
   }
 }
 
-/** A 400 listing each invalid field; the message joins them as `field: message`. */
-export function validationError(errors: FieldError[]): AppError {
-  const message = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
+/**
+ * A 400 listing each invalid field; the message joins them as `field: message`.
+ * When only the first of more errors are listed, `total` says how many there
+ * were and the message says so.
+ */
+export function validationError(errors: FieldError[], total = errors.length): AppError {
+  let message = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
+  if (total > errors.length) message += ` (and ${total - errors.length} more; only the first ${errors.length} are listed)`;
   return new AppError('VALIDATION_ERROR', message, errors);
 }
 

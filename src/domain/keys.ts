@@ -35,14 +35,29 @@ export function hashKey(raw: string): Buffer {
   return hash('sha256', raw, 'buffer');
 }
 
+/** No key is this long; a longer Authorization header is refused unread. */
+export const MAX_AUTHORIZATION_LENGTH = 1024;
+
+function isSpaceOrTab(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
 /**
  * The token of an `Authorization: Bearer …` header (scheme case-insensitive),
  * or undefined when the header is missing, of another scheme, or empty.
  * Whatever follows the scheme is the token, spaces and all: `Bearer sk_… x`
- * is a token that is not a key, not a missing one.
+ * is a token that is not a key, not a missing one. One pass, no regular
+ * expression (whose backtracking made long runs of spaces cost their square);
+ * a header over MAX_AUTHORIZATION_LENGTH is not read past its scheme, and its
+ * token is the rest as it stands, which no key matches.
  */
 export function bearerToken(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const match = /^bearer(?:[ \t]+(.*?))?[ \t]*$/is.exec(header);
-  return match?.[1] || undefined;
+  if (header === undefined || header.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+  if (header.length > 6 && !isSpaceOrTab(header.charCodeAt(6))) return undefined; // "Bearerish": another scheme
+  if (header.length > MAX_AUTHORIZATION_LENGTH) return header.slice(7);
+  let start = 7;
+  let end = header.length;
+  while (start < end && isSpaceOrTab(header.charCodeAt(start))) start++;
+  while (end > start && isSpaceOrTab(header.charCodeAt(end - 1))) end--;
+  return start < end ? header.slice(start, end) : undefined;
 }

@@ -67,6 +67,31 @@ function notFoundForPath(url: string): AppError {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+const MAX_LOGGED_QUERY_NAMES = 20;
+const MAX_LOGGED_PATH = 200;
+
+/**
+ * What a request line says about where the request went: the route pattern
+ * (`/contacts/:id`, never the id) and the names of the query parameters, never
+ * their values, which hold search terms and so, mostly, email addresses. A
+ * request no route took logs its path, cut short.
+ */
+function requestTarget(request: FastifyRequest): { route: string | null; path?: string; query?: string[] } {
+  const [path = '', query] = request.url.split('?', 2);
+  const route = request.is404 ? null : request.routeOptions.url ?? null;
+  const target: { route: string | null; path?: string; query?: string[] } = { route };
+  if (route === null) target.path = path.slice(0, MAX_LOGGED_PATH);
+  if (query) {
+    const names = new Set<string>();
+    for (const pair of query.split('&', MAX_LOGGED_QUERY_NAMES)) {
+      const name = pair.split('=', 1)[0]!;
+      if (name) names.add(name.slice(0, 64));
+    }
+    target.query = [...names];
+  }
+  return target;
+}
+
 const CONTACTS_PATH = /^\/contacts(?:[/?]|$)/;
 
 export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppOptions): Promise<FastifyTypeBox> {
@@ -153,7 +178,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
   });
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
+      { method: request.method, ...requestTarget(request), statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
       'request',
     );
     done();

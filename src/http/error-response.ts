@@ -39,7 +39,8 @@ function toAppError(error: FastifyError): AppError | undefined {
   }
   if (error.validation) {
     const part = error.validationContext ?? 'body';
-    return validationError(fieldErrors(error.validation as never, part));
+    const { listed, total } = fieldErrors(error.validation as never, part);
+    return validationError(listed, total);
   }
   const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
   if (known) return known();

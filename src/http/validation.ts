@@ -76,19 +76,35 @@ function messageOf(error: ErrorObject, part: string): string {
   }
 }
 
-/** The field errors for a failed validation, one per field, in request order. */
-export function fieldErrors(errors: ErrorObject[], part: string): FieldError[] {
+/** At most this many field errors are listed; the message says how many more there were. */
+export const MAX_LISTED_ERRORS = 100;
+
+export interface FieldErrorList {
+  /** The first MAX_LISTED_ERRORS field errors, one per field, in request order. */
+  listed: FieldError[];
+  /** How many fields were invalid in all. */
+  total: number;
+}
+
+/**
+ * The field errors for a failed validation, one per field, in request order.
+ * One pass over Ajv's errors (a 1 MiB body can hold 100,000 of them), and at
+ * most MAX_LISTED_ERRORS kept.
+ */
+export function fieldErrors(errors: ErrorObject[], part: string): FieldErrorList {
+  // anyOf repeats each branch's error at the same place; its summary line is enough.
+  const summarised = new Set<string>();
+  for (const error of errors) if (error.keyword === 'anyOf') summarised.add(error.instancePath);
   const seen = new Set<string>();
-  const result: FieldError[] = [];
+  const listed: FieldError[] = [];
   for (const error of errors) {
-    // anyOf repeats each branch's error; the summary line is enough.
-    if (errors.some((other) => other.keyword === 'anyOf' && other.instancePath === error.instancePath && other !== error)) {
-      continue;
-    }
+    if (error.keyword !== 'anyOf' && summarised.has(error.instancePath)) continue;
     const field = fieldOf(error) || (part === 'body' ? 'body' : part);
     if (seen.has(field)) continue;
     seen.add(field);
-    result.push({ field, message: field === 'body' && error.keyword === 'type' ? 'Must be a JSON object' : messageOf(error, part) });
+    if (listed.length < MAX_LISTED_ERRORS) {
+      listed.push({ field, message: field === 'body' && error.keyword === 'type' ? 'Must be a JSON object' : messageOf(error, part) });
+    }
   }
-  return result;
+  return { listed, total: seen.size };
 }

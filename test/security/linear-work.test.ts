@@ -1,0 +1,100 @@
+// Inputs within the documented limits that once cost the square of their
+// size, blocking the process for every tenant. Each test counts the work done,
+// or uses a size at which the old quadratic code would run for hours: the
+// timeout is a backstop against a hang, not a speed assertion.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import type { ErrorObject } from 'ajv';
+import { inspectCsv } from '../../src/domain/csv.js';
+import { bearerToken, MAX_AUTHORIZATION_LENGTH } from '../../src/domain/keys.js';
+import { fieldErrors, MAX_LISTED_ERRORS } from '../../src/http/validation.js';
+import { validationError } from '../../src/domain/errors.js';
+
+const HANG = { timeout: 60_000 };
+
+/** Ajv's errors for `contactIds: [0, 0, …]`, behind a proxy that counts every element read. */
+function countedErrors(n: number): { errors: ErrorObject[]; reads: () => number } {
+  const errors = Array.from({ length: n }, (_, i) => ({
+    instancePath: `/contactIds/${i}`,
+    schemaPath: '#/properties/contactIds/items/type',
+    keyword: 'type',
+    params: { type: 'string' },
+    message: 'must be string',
+  })) as ErrorObject[];
+  let reads = 0;
+  const proxy = new Proxy(errors, {
+    get(target, property, receiver) {
+      if (typeof property === 'string' && /^\d+$/.test(property)) reads++;
+      return Reflect.get(target, property, receiver);
+    },
+  });
+  return { errors: proxy, reads: () => reads };
+}
+
+describe('work that grows linearly with the input', () => {
+  test('validation errors are collected in one pass: twice the errors, at most twice the reads', () => {
+    const small = countedErrors(2_000);
+    fieldErrors(small.errors, 'body');
+    const large = countedErrors(4_000);
+    fieldErrors(large.errors, 'body');
+    assert.ok(small.reads() <= 3 * 2_000, `${small.reads()} reads for 2,000 errors`);
+    assert.ok(large.reads() <= 2 * small.reads(), `${large.reads()} reads for 4,000 errors vs ${small.reads()} for 2,000`);
+  });
+
+  test(`at most ${MAX_LISTED_ERRORS} field errors are listed, and the message says how many there were`, () => {
+    const { errors } = countedErrors(80_000);
+    const { listed, total } = fieldErrors(errors, 'body');
+    assert.equal(listed.length, MAX_LISTED_ERRORS);
+    assert.equal(total, 80_000);
+    assert.deepEqual(listed[0], { field: 'contactIds.0', message: 'Must be a string' });
+    const error = validationError(listed, total);
+    assert.equal(error.errors?.length, MAX_LISTED_ERRORS);
+    assert.match(error.message, /\(and 79900 more; only the first 100 are listed\)$/);
+  });
+
+  test('an anyOf summary still hides its branches, wherever they stand', () => {
+    const errors = [
+      { instancePath: '/data', keyword: 'type', params: { type: 'object' } },
+      { instancePath: '/data', keyword: 'type', params: { type: 'null' } },
+      { instancePath: '/data', keyword: 'anyOf', params: {} },
+    ] as unknown as ErrorObject[];
+    assert.deepEqual(fieldErrors(errors, 'body').listed, [{ field: 'data', message: 'Has the wrong type' }]);
+  });
+
+  test('delimiter detection reads 5 MiB of blank lines before the header in one pass', HANG, async () => {
+    const file = Buffer.from('\n'.repeat(5 * 1024 * 1024 - 64) + 'email;name\na@b.co;Ada\n');
+    const layout = await inspectCsv(file);
+    assert.equal(layout.delimiter, ';');
+    assert.deepEqual(layout.headers, ['email', 'name']);
+    assert.equal(layout.totalRows, 1);
+  });
+
+  test('blank lines of spaces, tabs and CRs before the header are skipped as before', async () => {
+    const layout = await inspectCsv(Buffer.from(' \r\n  \n\r\nemail\tname\na@b.co\tAda\n'));
+    assert.equal(layout.delimiter, '\t');
+  });
+});
+
+describe('the Authorization header', () => {
+  const OLD = /^bearer(?:[ \t]+(.*?))?[ \t]*$/is;
+  const oldToken = (header: string) => OLD.exec(header)?.[1] || undefined;
+
+  test('is read exactly as before for every header of ordinary length', () => {
+    const text = fc.string({ unit: fc.constantFrom('b', 'B', 'e', 'a', 'r', 'R', ' ', '\t', 'x', 's', 'k', '_'), maxLength: 24 });
+    fc.assert(
+      fc.property(fc.constantFrom('', 'Bearer', 'bearer', 'BEARER', 'Bearer ', 'Basic '), text, (prefix, rest) => {
+        const header = prefix + rest;
+        assert.equal(bearerToken(header), oldToken(header), JSON.stringify(header));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('a long run of spaces inside the token costs one pass (the old expression backtracked for hours)', HANG, () => {
+    const header = 'Bearer x' + ' '.repeat(MAX_AUTHORIZATION_LENGTH - 20) + 'y';
+    assert.equal(bearerToken(header), header.slice(7));
+    const huge = 'Bearer x' + ' '.repeat(1_000_000) + 'y';
+    assert.equal(bearerToken(huge), huge.slice(7), 'over the cap: the rest as it stands, a token no key matches');
+  });
+});
