@@ -22,7 +22,13 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
   }
 
   const runner = roles.worker
-    ? new JobRunner({ store, logger, concurrency: config.workerConcurrency, retentionDays: config.jobRetentionDays })
+    ? new JobRunner({
+        store,
+        logger,
+        concurrency: config.workerConcurrency,
+        retentionDays: config.jobRetentionDays,
+        runningPerProject: config.limits.jobsRunningPerProject,
+      })
     : undefined;
   // Loaded only here: `migrate` and `worker` need no HTTP stack.
   const http = roles.api ? await import('../http/app.js') : undefined;
@@ -32,7 +38,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
           logger.warn({ err: error }, 'rate limiter unavailable; requests let through'),
         )
       : undefined;
-  const app = await http?.buildApp({ store, logger, rateLimiter, onJobQueued: () => runner?.wake() });
+  const app = await http?.buildApp({ store, logger, rateLimiter, limits: config.limits, onJobQueued: () => runner?.wake() });
   // Signal handlers first: a process that says it has started must shut down
   // cleanly, never die of the default SIGTERM action.
   let stopping = false;

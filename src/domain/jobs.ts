@@ -3,7 +3,7 @@
 // job row is then the only truth about it (see src/jobs/ for the worker).
 import type { JobRecord, JobType, Store } from '../storage/store.js';
 import { inspectCsv, type Delimiter } from './csv.js';
-import { invalidField, notFound } from './errors.js';
+import { AppError, invalidField, notFound } from './errors.js';
 import { newId, isId } from './ids.js';
 import type { RowError } from './import-rows.js';
 
@@ -57,12 +57,35 @@ function queuedJob(projectId: string, type: JobType, payload: unknown, result: u
   };
 }
 
+function tooManyPending(limit: number): AppError {
+  return new AppError(
+    'RATE_LIMIT_EXCEEDED',
+    `This project already has ${limit} jobs queued or running; send more when some have finished`,
+  );
+}
+
 export class JobService {
   constructor(
     private readonly store: Store,
     /** Told of every job accepted, so an in-process worker can start at once. */
     private readonly onQueued: () => void = () => {},
+    /** Jobs a project may have queued or running at once (JOBS_PENDING_PER_PROJECT). */
+    private readonly maxPending = Infinity,
   ) {}
+
+  /** Refuses (429) a job the project has no room for, before its upload is read. */
+  async checkRoomForJob(projectId: string): Promise<void> {
+    if (Number.isFinite(this.maxPending) && (await this.store.jobs.countPending(projectId)) >= this.maxPending) {
+      throw tooManyPending(this.maxPending);
+    }
+  }
+
+  /** Stores a job; the project's pending cap is checked in the same transaction. */
+  private async queue(job: JobRecord, file?: Buffer): Promise<string> {
+    if (!(await this.store.jobs.create(job, file, this.maxPending))) throw tooManyPending(this.maxPending);
+    this.onQueued();
+    return job.id;
+  }
 
   async acceptImport(projectId: string, file: Buffer): Promise<string> {
     const layout = await inspectCsv(file);
@@ -76,10 +99,7 @@ export class JobService {
       failureCount: 0,
       errors: [],
     };
-    const job = queuedJob(projectId, 'import', payload, result);
-    await this.store.jobs.create(job, file);
-    this.onQueued();
-    return job.id;
+    return this.queue(queuedJob(projectId, 'import', payload, result), file);
   }
 
   async acceptBulk(projectId: string, operation: BulkOperation, contactIds: string[]): Promise<string> {
@@ -93,10 +113,7 @@ export class JobService {
       failureCount: 0,
       errors: [],
     };
-    const job = queuedJob(projectId, `bulk-${operation}`, payload, result);
-    await this.store.jobs.create(job);
-    this.onQueued();
-    return job.id;
+    return this.queue(queuedJob(projectId, `bulk-${operation}`, payload, result));
   }
 
   /** A job of this project and kind; any other answers 404 like a missing one. */

@@ -19,6 +19,7 @@ import { AppError, notFound, validationError } from '../domain/errors.js';
 import { ContactService } from '../domain/contacts.js';
 import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
+import { DEFAULT_LIMITS, type Limits } from '../config.js';
 import type { Store } from '../storage/store.js';
 import { unsupportedEncoding } from './content-encoding.js';
 import { answerClientError, handleError, sendError } from './error-response.js';
@@ -46,6 +47,8 @@ export interface AppOptions {
   onJobQueued?: () => void;
   /** Per-project rate limits; none when unset. */
   rateLimiter?: RateLimiter;
+  /** Per-project bounds on shared resources (defaults: DEFAULT_LIMITS). */
+  limits?: Limits;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -94,7 +97,7 @@ function requestTarget(request: FastifyRequest): { route: string | null; path?: 
 
 const CONTACTS_PATH = /^\/contacts(?:[/?]|$)/;
 
-export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppOptions): Promise<FastifyTypeBox> {
+export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits = DEFAULT_LIMITS }: AppOptions): Promise<FastifyTypeBox> {
   const projects = new ProjectService(store);
   /** The project a /contacts request acts for, once its key and the rate limit let it through. */
   const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<string> => {
@@ -208,7 +211,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
   operationRoutes(app, store);
 
   const contacts = new ContactService(store);
-  const jobs = new JobService(store, onJobQueued);
+  const jobs = new JobService(store, onJobQueued, limits.jobsPendingPerProject);
   await app.register(async (scope) => {
     const api = scope.withTypeProvider<TypeBoxTypeProvider>();
     api.decorateRequest('projectId', '');
@@ -218,7 +221,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter }: AppO
       if (encoded) throw encoded;
     });
     contactRoutes(api, contacts);
-    await jobRoutes(api, jobs);
+    await jobRoutes(api, jobs, limits);
   });
   // Ids are UUIDs, so /contacts/import and the bulk paths are only ever
   // themselves: GET /contacts/import is a 405 (Allow: POST), not a lookup.

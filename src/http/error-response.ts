@@ -71,7 +71,10 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   // Set here as well as in the onRequest hook: errors the router answers
   // before any route (a malformed URL, say) skip the hooks.
   reply.header('X-Request-ID', reply.request.id);
-  if (error.statusCode === 503 && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '1');
+  // Every 503 and 429 says when to come back; those that know better set it first.
+  if ((error.statusCode === 503 || error.statusCode === 429) && !reply.hasHeader('Retry-After')) {
+    reply.header('Retry-After', error.statusCode === 429 ? '5' : '1');
+  }
   return reply.code(error.statusCode).type(JSON_TYPE).send(errorBody(error, reply.request.id));
 }
 

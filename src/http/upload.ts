@@ -54,14 +54,49 @@ function malformed(error: unknown): AppError {
 /** RFC 2046: a boundary of 1 to 70 characters, quoted or not (busboy would take an empty one). */
 const BOUNDARY = /;\s*boundary=("[^"]{1,70}"|[^\s";]{1,70})\s*(;|$)/i;
 
+/** An upload is measured against the minimum rate only after this long. */
+const RATE_GRACE_MS = 10_000;
+
+/**
+ * Cuts an upload off once it has averaged less than `minBytesPerSecond` since
+ * it began (after a grace period): a client trickling a byte now and then
+ * would otherwise hold its upload slot for as long as it liked. The body's
+ * reader is stopped by an error on the request stream, which
+ * @fastify/multipart turns into a failed read.
+ */
+function watchUploadRate(request: FastifyRequest, minBytesPerSecond: number): { tooSlow(): boolean; stop(): void } {
+  if (minBytesPerSecond <= 0) return { tooSlow: () => false, stop: () => {} };
+  const socket = request.raw.socket;
+  const started = Date.now();
+  const startBytes = socket.bytesRead;
+  let slow = false;
+  const timer = setInterval(() => {
+    const elapsed = Date.now() - started;
+    if (elapsed < RATE_GRACE_MS || (socket.bytesRead - startBytes) * 1000 >= minBytesPerSecond * elapsed) return;
+    slow = true;
+    clearInterval(timer);
+    request.raw.emit('error', new Error('The upload is too slow'));
+  }, 1000);
+  timer.unref();
+  return { tooSlow: () => slow, stop: () => clearInterval(timer) };
+}
+
+function tooSlow(minBytesPerSecond: number): AppError {
+  return new AppError(
+    'REQUEST_TIMEOUT',
+    `The upload arrived slower than ${minBytesPerSecond} bytes per second on average and was stopped; send it again`,
+  );
+}
+
 /** The bytes of the `file` part, or undefined when there is none. */
-export async function readCsvUpload(request: FastifyRequest): Promise<Buffer | undefined> {
+export async function readCsvUpload(request: FastifyRequest, minBytesPerSecond = 0): Promise<Buffer | undefined> {
   const declared = Number(request.headers['content-length']);
   if (declared > MAX_CSV_BYTES + MULTIPART_OVERHEAD) throw tooLarge();
   if (!BOUNDARY.test(request.headers['content-type'] ?? '')) {
     throw invalidField('file', 'The multipart body is malformed: its Content-Type needs a boundary of 1-70 characters');
   }
   let file: Buffer | undefined;
+  const rate = watchUploadRate(request, minBytesPerSecond);
   try {
     for await (const part of request.parts() as AsyncIterable<Multipart>) {
       if (part.fieldname !== 'file') {
@@ -74,8 +109,12 @@ export async function readCsvUpload(request: FastifyRequest): Promise<Buffer | u
       else file = Buffer.from(String(part.value), 'utf8');
     }
   } catch (error) {
+    if (rate.tooSlow()) throw tooSlow(minBytesPerSecond);
     if (error instanceof AppError) throw error;
     throw malformed(error);
+  } finally {
+    rate.stop();
   }
+  if (rate.tooSlow()) throw tooSlow(minBytesPerSecond);
   return file;
 }

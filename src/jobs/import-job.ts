@@ -69,6 +69,7 @@ export async function runImportJob(context: JobContext): Promise<JobOutcome> {
     if (!(await applyBatch(batch, false))) return 'lost';
     batch = [];
     if (context.stopping()) return 'stopped';
+    if (await context.othersWaiting()) return 'yielded';
     await yieldToEventLoop();
   }
   return (await applyBatch(batch, true)) ? 'done' : 'lost';

@@ -9,10 +9,16 @@ export interface JobContext {
   logger: Logger;
   /** True once the runner is shutting down: stop after the current step. */
   stopping(): boolean;
+  /** True when another project's job has waited for a slot: a long job yields between steps. */
+  othersWaiting(): Promise<boolean>;
 }
 
-/** done: the job ended (completed or failed); stopped: asked to stop between steps; lost: the lease went to another worker. */
-export type JobOutcome = 'done' | 'stopped' | 'lost';
+/**
+ * done: the job ended (completed or failed); stopped: asked to stop between
+ * steps; yielded: gave its slot to a waiting job of another project, to be
+ * resumed by whichever worker is free next; lost: the lease went to another worker.
+ */
+export type JobOutcome = 'done' | 'stopped' | 'yielded' | 'lost';
 
 export type JobHandler = (context: JobContext) => Promise<JobOutcome>;
 

@@ -30,6 +30,10 @@ export interface RunnerOptions {
   /** How often an idle slot looks for work. */
   pollMs?: number;
   retentionDays?: number;
+  /** Jobs of one project that run at once, across every worker (JOBS_RUNNING_PER_PROJECT). */
+  runningPerProject?: number;
+  /** A queued job of another project waiting this long makes a long job yield its slot (default 1 s). */
+  waitBeforeYieldMs?: number;
 }
 
 function ownerIsGone(owner: string): boolean {
@@ -51,6 +55,8 @@ export class JobRunner {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly retentionDays: number;
+  private readonly runningPerProject: number;
+  private readonly waitBeforeYieldMs: number;
   private readonly held = new Map<string, JobLease>();
   private readonly sleepers = new Set<() => void>();
   private slots: Promise<void>[] = [];
@@ -66,6 +72,8 @@ export class JobRunner {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 500;
     this.retentionDays = options.retentionDays ?? 7;
+    this.runningPerProject = options.runningPerProject ?? Infinity;
+    this.waitBeforeYieldMs = options.waitBeforeYieldMs ?? 1000;
   }
 
   start(): void {
@@ -97,7 +105,7 @@ export class JobRunner {
     while (!this.stopping) {
       let job: JobRecord | undefined;
       try {
-        job = await this.store.jobs.claim(this.workerId, this.leaseMs, await this.abandonedOwners());
+        job = await this.store.jobs.claim(this.workerId, this.leaseMs, await this.abandonedOwners(), this.runningPerProject);
       } catch (error) {
         this.logger.error({ err: error }, 'could not claim a job');
       }
@@ -110,7 +118,15 @@ export class JobRunner {
     const lease: JobLease = { projectId: job.projectId, jobId: job.id, workerId: this.workerId, leaseMs: this.leaseMs };
     const key = `${job.projectId}/${job.id}`;
     const log = this.logger.child({ jobId: job.id, projectId: job.projectId, type: job.type });
-    const context = { store: this.store, job, lease, logger: log, stopping: () => this.stopping };
+    const context = {
+      store: this.store,
+      job,
+      lease,
+      logger: log,
+      stopping: () => this.stopping,
+      othersWaiting: () =>
+        this.store.jobs.othersWaiting(job.projectId, this.runningPerProject, Date.now() - this.waitBeforeYieldMs),
+    };
     this.held.set(key, lease);
     try {
       log.info({ attempt: job.attempts }, 'job started');
@@ -118,7 +134,7 @@ export class JobRunner {
         job.attempts > MAX_ATTEMPTS
           ? await failJob(context, `The job failed ${MAX_ATTEMPTS} times and was given up`)
           : await HANDLERS[job.type](context);
-      if (outcome === 'stopped') await this.store.jobs.release(lease);
+      if (outcome === 'stopped' || outcome === 'yielded') await this.store.jobs.release(lease);
       log.info({ outcome }, 'job step ended');
     } catch (error) {
       // Keep the lease without renewing it: the job is retried once it runs

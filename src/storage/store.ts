@@ -157,14 +157,27 @@ export type ContactSelection = { emails: string[] } | { ids: string[] };
 export type PlanJobStep = (existing: ContactRecord[]) => { writes: ContactWrites; progress: JobProgress };
 
 export interface JobStore {
-  /** Stores the job (and its uploaded file) and makes it deliverable, in one transaction. */
-  create(job: JobRecord, file?: Buffer): Promise<void>;
+  /**
+   * Stores the job (and its uploaded file) and makes it deliverable, in one
+   * transaction; false, with nothing stored, when the project already has
+   * `maxPending` jobs queued or running.
+   */
+  create(job: JobRecord, file?: Buffer, maxPending?: number): Promise<boolean>;
+  /** How many of the project's jobs are queued or running. */
+  countPending(projectId: string): Promise<number>;
   get(projectId: string, id: string): Promise<JobRecord | undefined>;
   /**
    * Takes the next job that is queued, or active under a lease that ran out
-   * (or whose owner is listed in `abandonedBy`), and leases it to workerId.
+   * (or whose owner is listed in `abandonedBy`), of a project running fewer
+   * than `runningPerProject` jobs, and leases it to workerId. Projects running
+   * fewer jobs go first.
    */
-  claim(workerId: string, leaseMs: number, abandonedBy?: string[]): Promise<JobRecord | undefined>;
+  claim(workerId: string, leaseMs: number, abandonedBy?: string[], runningPerProject?: number): Promise<JobRecord | undefined>;
+  /**
+   * Whether a queued job of another project, running fewer jobs than this
+   * one, has been waiting since before `since`: a long job then yields its slot.
+   */
+  othersWaiting(projectId: string, runningPerProject: number, since: number): Promise<boolean>;
   /** The owners of the leases on active jobs. */
   leaseOwners(): Promise<string[]>;
   /**
@@ -181,7 +194,7 @@ export interface JobStore {
    * when the lease was lost.
    */
   step(lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean>;
-  /** Gives a job back (still active, no owner) so any worker can take it at once. */
+  /** Gives a job back (still active, no owner) so any worker can take it at once; not a failed attempt. */
   release(lease: JobLease): Promise<void>;
   /** Deletes jobs that finished before `time`; returns how many. */
   deleteFinishedBefore(time: number): Promise<number>;

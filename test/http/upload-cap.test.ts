@@ -1,16 +1,18 @@
-// Uploads cannot tie the server up: at most MAX_UPLOADS_IN_PROGRESS
-// uploads are read at once per process; the next answers 503 with
-// Retry-After at once, and uploads are taken again as soon as a slot frees.
-// An upload past 5 MiB is cut off there, however long it goes on.
+// Uploads cannot tie the server up: at most UPLOADS_IN_PROGRESS uploads are
+// read at once per process, and at most UPLOADS_PER_PROJECT of one project;
+// the next answers 503 with Retry-After at once, and uploads are taken again
+// as soon as a slot frees. An upload slower than UPLOAD_MIN_BYTES_PER_SECOND
+// is cut off (408), and one past 5 MiB is cut off there, however long it goes on.
 // Over real sockets, since the point is uploads that have not finished.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { MAX_UPLOADS_IN_PROGRESS } from '../../src/http/routes/jobs.js';
+import { DEFAULT_LIMITS } from '../../src/config.js';
 import { startApp, storeKinds, type TestApp } from '../support/app.js';
 import { multipartBody } from '../support/jobs.js';
 
 const [sqlite] = storeKinds().filter((kind) => kind.name === 'sqlite');
+const { uploadsInProgress, uploadsPerProject } = DEFAULT_LIMITS;
 
 /** Sends the headers and the first bytes of an upload, and then nothing more. */
 function stalledUpload(port: number, authorization: string): Promise<Socket> {
@@ -39,14 +41,31 @@ describe('a cap on uploads in progress', () => {
   });
   after(async () => t.close());
 
-  test(`the upload after ${MAX_UPLOADS_IN_PROGRESS} unfinished ones gets 503 with Retry-After; a freed slot takes uploads again`, async () => {
+  const upload = (auth: { authorization: string }) => {
+    const { payload, headers } = multipartBody('email\na@example.com\n');
+    return fetch(`http://127.0.0.1:${port}/contacts/import`, { method: 'POST', headers: { ...auth, ...headers }, body: payload });
+  };
+
+  test(`a project's upload after its ${uploadsPerProject} unfinished ones gets 503; another project's is accepted`, async () => {
+    const greedy = await t.project('greedy');
+    const other = await t.project('other');
+    const stalled = await Promise.all(Array.from({ length: uploadsPerProject }, () => stalledUpload(port, greedy.auth.authorization)));
+    const refused = await upload(greedy.auth);
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.match(((await refused.json()) as any).error.message, /This project already has 2 uploads in progress/);
+    assert.equal((await upload(other.auth)).status, 202, "another project's upload goes through");
+    for (const socket of stalled) socket.destroy();
+  });
+
+  test(`the upload after ${uploadsInProgress} unfinished ones of several projects gets 503 with Retry-After; a freed slot takes uploads again`, async () => {
     const { auth } = await t.project();
-    const stalled = await Promise.all(Array.from({ length: MAX_UPLOADS_IN_PROGRESS }, () => stalledUpload(port, auth.authorization)));
-    const upload = () => {
-      const { payload, headers } = multipartBody('email\na@example.com\n');
-      return fetch(`http://127.0.0.1:${port}/contacts/import`, { method: 'POST', headers: { ...auth, ...headers }, body: payload });
-    };
-    const refused = await upload();
+    const stalled: Socket[] = [];
+    for (let i = 0; i < uploadsInProgress / uploadsPerProject; i++) {
+      const other = await t.project(`stalling-${i}`);
+      for (let j = 0; j < uploadsPerProject; j++) stalled.push(await stalledUpload(port, other.auth.authorization));
+    }
+    const refused = await upload(auth);
     assert.equal(refused.status, 503);
     assert.equal(refused.headers.get('retry-after'), '1');
     assert.equal(((await refused.json()) as any).error.code, 'SERVICE_UNAVAILABLE');
@@ -54,11 +73,30 @@ describe('a cap on uploads in progress', () => {
     for (const socket of stalled) socket.destroy();
     let accepted: Response | undefined;
     for (let attempt = 0; attempt < 50; attempt++) {
-      accepted = await upload();
+      accepted = await upload(auth);
       if (accepted.status !== 503) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.equal(accepted!.status, 202);
+  });
+
+  test('an upload that trickles in slower than the minimum rate is cut off with 408 after its grace period', async () => {
+    const { auth } = await t.project('trickle');
+    const socket = await stalledUpload(port, auth.authorization);
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      // A byte every 2 s: far below 10 KiB/s, and never silent long enough for any idle timeout.
+      const drip = setInterval(() => socket.write('x'), 2000);
+      socket.on('data', (data) => (text += data.toString()));
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve(text);
+      });
+    });
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    assert.match(answer, /"code":"REQUEST_TIMEOUT"/);
+    assert.match(answer, /slower than 10240 bytes per second/);
+    assert.equal((await upload(auth)).status, 202, 'the slot was given back');
   });
 
   test('a chunked upload that never ends is cut off at 5 MiB: 413 (or the connection closed) long before 64 MiB are sent', async () => {

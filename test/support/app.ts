@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp, type FastifyTypeBox } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
+import { DEFAULT_LIMITS, type Limits } from '../../src/config.js';
 import { JobRunner } from '../../src/jobs/runner.js';
 import type { RateLimiter } from '../../src/http/rate-limit.js';
 import { ProjectService, type CreatedProject } from '../../src/domain/projects.js';
@@ -104,14 +105,29 @@ export interface TestApp {
 export interface StartOptions {
   /** Run a job worker in the same process, as `rolodex serve` does. */
   worker?: boolean;
+  /** Jobs the worker runs at once (default 4). */
+  concurrency?: number;
   rateLimiter?: RateLimiter;
+  /** Bounds that differ from DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
 }
 
 export async function startApp(kind: StoreKind, options: StartOptions = {}): Promise<TestApp> {
   const { store, cleanup } = await kind.open();
   const logger = createLogger('silent');
-  const runner = options.worker ? new JobRunner({ store, logger, pollMs: 50, leaseMs: 5000 }) : undefined;
-  const app = await buildApp({ store, logger, rateLimiter: options.rateLimiter, onJobQueued: () => runner?.wake() });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const runner = options.worker
+    ? new JobRunner({
+        store,
+        logger,
+        pollMs: 50,
+        leaseMs: 5000,
+        concurrency: options.concurrency,
+        runningPerProject: limits.jobsRunningPerProject,
+        waitBeforeYieldMs: 0,
+      })
+    : undefined;
+  const app = await buildApp({ store, logger, rateLimiter: options.rateLimiter, limits, onJobQueued: () => runner?.wake() });
   await app.ready();
   runner?.start();
   const projects = new ProjectService(store);

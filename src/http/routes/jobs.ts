@@ -11,6 +11,8 @@ import { jobJson } from '../wire-json.js';
 import { handleError, sendError, sendJson } from '../error-response.js';
 import { errorResponses } from '../schemas.js';
 import { multipartLimits, readCsvUpload } from '../upload.js';
+import { UploadSlots } from '../upload-slots.js';
+import type { Limits } from '../../config.js';
 
 const Queued = Type.Object({ message: Type.String(), jobId: Type.String() });
 const JobParams = Type.Object({ jobId: Type.String() });
@@ -39,10 +41,10 @@ const OPERATIONS: { operation: BulkOperation; label: string }[] = [
   { operation: 'delete', label: 'Bulk delete' },
 ];
 
-export async function jobRoutes(app: FastifyTypeBox, jobs: JobService): Promise<void> {
+export async function jobRoutes(app: FastifyTypeBox, jobs: JobService, limits: Limits): Promise<void> {
   // Multipart bodies are parsed only here, for the import; every other route
   // answers a multipart body with 415.
-  await app.register(async (uploads) => importRoute(uploads.withTypeProvider<TypeBoxTypeProvider>(), jobs));
+  await app.register(async (uploads) => importRoute(uploads.withTypeProvider<TypeBoxTypeProvider>(), jobs, limits));
   statusAndBulkRoutes(app, jobs);
 }
 
@@ -54,11 +56,8 @@ function notMultipart(): AppError {
   return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as multipart/form-data in a field named "file"');
 }
 
-/** Uploads one process reads at once; the next gets 503 with Retry-After. */
-export const MAX_UPLOADS_IN_PROGRESS = 8;
-let uploadsInProgress = 0;
-
-async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void> {
+async function importRoute(app: FastifyTypeBox, jobs: JobService, limits: Limits): Promise<void> {
+  const slots = new UploadSlots(limits.uploadsInProgress, limits.uploadsPerProject);
   // A JSON body is no CSV upload: 415, never a parse of it (and a 400 INVALID_JSON).
   app.removeContentTypeParser('application/json');
   await app.register(multipart, { limits: multipartLimits, throwFileSizeLimit: false });
@@ -72,7 +71,7 @@ async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void>
         summary: 'Import contacts from a CSV (multipart/form-data, field "file", at most 5 MiB)',
         tags: ['jobs'],
         consumes: ['multipart/form-data'],
-        response: { 202: Queued, ...errorResponses(400, 401, 403, 413, 415, 503) },
+        response: { 202: Queued, ...errorResponses(400, 401, 403, 408, 413, 415, 429, 503) },
       },
       // A body type with no parser at all (text/plain, say) fails before the
       // handler; the app-wide message would ask for JSON, which is wrong here.
@@ -81,22 +80,29 @@ async function importRoute(app: FastifyTypeBox, jobs: JobService): Promise<void>
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw notMultipart();
-      // A cap on uploads in progress, so slow uploaders cannot hold every
-      // connection and 5 MiB buffer of the process.
-      if (uploadsInProgress >= MAX_UPLOADS_IN_PROGRESS) {
+      // Caps on uploads in progress, in all and per project, so slow
+      // uploaders cannot hold every connection and 5 MiB buffer of the process.
+      const slot = slots.take(request.projectId);
+      if ('refused' in slot) {
         reply.header('Retry-After', '1').header('Connection', 'close');
-        throw new AppError('SERVICE_UNAVAILABLE', `${MAX_UPLOADS_IN_PROGRESS} uploads are already in progress; retry shortly`);
+        throw new AppError('SERVICE_UNAVAILABLE', slot.refused);
       }
-      uploadsInProgress++;
+      // No use reading a file that could not be queued.
+      await jobs.checkRoomForJob(request.projectId).catch((error: unknown) => {
+        slot.release();
+        throw error;
+      });
       let file: Buffer | undefined;
       try {
-        file = await readCsvUpload(request);
+        file = await readCsvUpload(request, limits.uploadMinBytesPerSecond);
       } catch (error) {
         // Whatever of the body is left unread is not worth reading: close the connection.
-        if (error instanceof AppError && error.code === 'PAYLOAD_TOO_LARGE') reply.header('Connection', 'close');
+        if (error instanceof AppError && (error.code === 'PAYLOAD_TOO_LARGE' || error.code === 'REQUEST_TIMEOUT')) {
+          reply.header('Connection', 'close');
+        }
         throw error;
       } finally {
-        uploadsInProgress--;
+        slot.release();
       }
       if (!file) throw invalidField('file', 'Required: send the CSV in a multipart field named "file"');
       const jobId = await jobs.acceptImport(request.projectId, file);
@@ -128,7 +134,7 @@ function statusAndBulkRoutes(app: FastifyTypeBox, jobs: JobService): void {
           summary: `${label} up to 1,000 contacts by id`,
           tags: ['jobs'],
           body: BulkBody,
-          response: { 202: Queued, ...errorResponses(400, 401, 403, 413, 415) },
+          response: { 202: Queued, ...errorResponses(400, 401, 403, 413, 415, 429) },
         },
       },
       async (request, reply) => {

@@ -18,8 +18,12 @@ export class PostgresJobStore implements JobStore {
     private readonly delivery: JobDelivery,
   ) {}
 
-  async create(job: JobRecord, file?: Buffer): Promise<void> {
-    await transaction(this.pool, async (client) => {
+  async create(job: JobRecord, file?: Buffer, maxPending = Infinity): Promise<boolean> {
+    return transaction(this.pool, async (client) => {
+      if (Number.isFinite(maxPending)) {
+        await client.query({ name: 'jobs_project_lock', text: q.jobs_project_lock, values: [job.projectId] });
+        if ((await this.pending(client, job.projectId)) >= maxPending) return false;
+      }
       await client.query({
         name: 'jobs_insert',
         text: q.jobs_insert,
@@ -27,7 +31,17 @@ export class PostgresJobStore implements JobStore {
       });
       if (file) await client.query({ name: 'job_files_insert', text: q.job_files_insert, values: [job.projectId, job.id, file] });
       await this.delivery.send(client, { projectId: job.projectId, jobId: job.id });
+      return true;
     });
+  }
+
+  async countPending(projectId: string): Promise<number> {
+    return guarded(() => this.pending(this.pool, projectId));
+  }
+
+  private async pending(client: pg.Pool | pg.PoolClient, projectId: string): Promise<number> {
+    const { rows } = await client.query<{ n: number }>({ name: 'jobs_count_pending', text: q.jobs_count_pending, values: [projectId] });
+    return rows[0]?.n ?? 0;
   }
 
   async get(projectId: string, id: string): Promise<JobRecord | undefined> {
@@ -35,12 +49,26 @@ export class PostgresJobStore implements JobStore {
     return rows[0] && toJob(rows[0]);
   }
 
-  async claim(workerId: string, leaseMs: number, abandonedBy: string[] = []): Promise<JobRecord | undefined> {
-    const now = Date.now();
-    const { rows } = await guarded(() =>
-      this.pool.query<JobRow>({ name: 'jobs_claim', text: q.jobs_claim, values: [workerId, now + leaseMs, now, abandonedBy] }),
+  async claim(workerId: string, leaseMs: number, abandonedBy: string[] = [], runningPerProject = Infinity): Promise<JobRecord | undefined> {
+    const cap = Number.isFinite(runningPerProject) ? runningPerProject : 2 ** 31 - 1;
+    return transaction(this.pool, async (client) => {
+      await client.query({ name: 'jobs_claim_lock', text: q.jobs_claim_lock });
+      const now = Date.now();
+      const { rows } = await client.query<JobRow>({
+        name: 'jobs_claim',
+        text: q.jobs_claim,
+        values: [workerId, now + leaseMs, now, abandonedBy, cap],
+      });
+      return rows[0] && toJob(rows[0]);
+    });
+  }
+
+  async othersWaiting(projectId: string, runningPerProject: number, since: number): Promise<boolean> {
+    const cap = Number.isFinite(runningPerProject) ? runningPerProject : 2 ** 31 - 1;
+    const { rowCount } = await guarded(() =>
+      this.pool.query({ name: 'jobs_others_waiting', text: q.jobs_others_waiting, values: [projectId, Date.now(), since, cap] }),
     );
-    return rows[0] && toJob(rows[0]);
+    return rowCount === 1;
   }
 
   async leaseOwners(): Promise<string[]> {

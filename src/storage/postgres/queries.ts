@@ -47,15 +47,22 @@ export const queries = {
   job_files_delete: 'DELETE FROM job_files WHERE project_id = $1 AND job_id = $2',
   jobs_get: `SELECT ${JOB_COLUMNS} FROM jobs WHERE project_id = $1 AND id = $2`,
   jobs_lock_leased: `SELECT 1 FROM jobs WHERE project_id = $1 AND id = $2 AND state = 'active' AND locked_by = $3 FOR UPDATE`,
-  // Projects with fewer jobs running go first, so one project's pile cannot starve others.
-  jobs_claim: `WITH next AS (
-                 SELECT project_id, id FROM jobs AS j
-                 WHERE state = 'queued' OR (state = 'active' AND (locked_until < $3 OR locked_by = ANY($4::text[])))
-                 ORDER BY (SELECT count(*) FROM jobs AS r
-                           WHERE r.project_id = j.project_id AND r.state = 'active' AND r.locked_until >= $3),
-                          created_at
+  // The next job to work on: queued, or active but abandoned, of a project
+  // running fewer than $5 jobs. Projects with fewer jobs running go first, so
+  // one project's pile cannot starve others; among equals a job never started
+  // goes before one given back (a long job that yielded its slot). Claims are
+  // serialised by jobs_claim_lock, so two workers cannot both take a
+  // project's last running slot.
+  jobs_claim: `WITH running AS (
+                 SELECT project_id, count(*) AS n FROM jobs
+                 WHERE state = 'active' AND locked_until >= $3 GROUP BY project_id
+               ), next AS (
+                 SELECT j.project_id, j.id FROM jobs AS j LEFT JOIN running AS r ON r.project_id = j.project_id
+                 WHERE (j.state = 'queued' OR (j.state = 'active' AND (j.locked_until < $3 OR j.locked_by = ANY($4::text[]))))
+                   AND coalesce(r.n, 0) < $5
+                 ORDER BY coalesce(r.n, 0), j.started_at IS NOT NULL, j.created_at
                  LIMIT 1
-                 FOR UPDATE SKIP LOCKED
+                 FOR UPDATE OF j SKIP LOCKED
                )
                UPDATE jobs SET state = 'active', locked_by = $1, locked_until = $2,
                  started_at = coalesce(started_at, $3), attempts = attempts + 1
@@ -63,6 +70,19 @@ export const queries = {
                RETURNING jobs.project_id, jobs.id, jobs.type, jobs.state, jobs.payload::text AS payload, jobs.progress,
                  jobs.result::text AS result, jobs.failed_reason, jobs.attempts, jobs.created_at,
                  jobs.started_at, jobs.finished_at`,
+  jobs_claim_lock: 'SELECT pg_advisory_xact_lock(1383034479)', // "Rolo" + 1: claims, one at a time
+  // Whether a job of another project, running fewer jobs than this one, has waited since $3.
+  jobs_others_waiting: `WITH running AS (
+                          SELECT project_id, count(*) AS n FROM jobs
+                          WHERE state = 'active' AND locked_until >= $2 GROUP BY project_id
+                        )
+                        SELECT 1 FROM jobs AS j LEFT JOIN running AS r ON r.project_id = j.project_id
+                        WHERE j.state = 'queued' AND j.project_id <> $1 AND j.created_at < $3
+                          AND coalesce(r.n, 0) < least($4, (SELECT n FROM running WHERE project_id = $1))
+                        LIMIT 1`,
+  // Serialises job creation within one project, so the pending cap holds under concurrent requests.
+  jobs_project_lock: "SELECT pg_advisory_xact_lock(hashtext('jobs:' || $1::text))",
+  jobs_count_pending: `SELECT count(*)::bigint AS n FROM jobs WHERE project_id = $1 AND state IN ('queued', 'active')`,
   jobs_lease_owners: "SELECT DISTINCT locked_by FROM jobs WHERE state = 'active' AND locked_by IS NOT NULL",
   // A job row locked by a running step is skipped: that step renews the lease itself.
   jobs_renew: `UPDATE jobs SET locked_until = $1
@@ -73,7 +93,8 @@ export const queries = {
                   WHERE project_id = $1 AND id = $2`,
   jobs_finish: `UPDATE jobs SET state = $3, failed_reason = $4, finished_at = $5, locked_by = NULL, locked_until = 0
                 WHERE project_id = $1 AND id = $2`,
-  jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0
+  // Giving a job back is not a failed attempt: the claim that follows counts none.
+  jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0, attempts = attempts - 1
                  WHERE project_id = $1 AND id = $2 AND state = 'active' AND locked_by = $3`,
   jobs_delete_finished: 'DELETE FROM jobs WHERE finished_at < $1',
   job_files_delete_finished: `DELETE FROM job_files AS f USING jobs AS j

@@ -123,3 +123,9 @@ migrations.push({
   name: 'no job checkpoint: an import resumes from its processedRows',
   sql: 'ALTER TABLE jobs DROP COLUMN checkpoint;',
 });
+
+migrations.push({
+  version: 5,
+  name: "a project's pending jobs, counted at every job accepted",
+  sql: "CREATE INDEX jobs_pending_by_project ON jobs (project_id) WHERE state IN ('queued', 'active');",
+});

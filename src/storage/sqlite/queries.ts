@@ -80,15 +80,26 @@ export const jobQueries = {
   jobs_get: `SELECT ${JOB_COLUMNS} FROM jobs WHERE project_id = ? AND id = ?`,
   // Whether this worker still holds the job: existence only, not the row (its result can hold 1,000 errors).
   jobs_holds_lease: `SELECT 1 FROM jobs WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
-  // The next job to work on: queued, or active but abandoned. Projects with
-  // fewer jobs running go first, so one project's pile cannot starve others.
-  jobs_next: `SELECT project_id, id FROM jobs AS j
-              WHERE state = 'queued'
-                 OR (state = 'active' AND (locked_until < @now OR locked_by IN (SELECT value FROM json_each(@abandoned))))
-              ORDER BY (SELECT count(*) FROM jobs AS r
-                        WHERE r.project_id = j.project_id AND r.state = 'active' AND r.locked_until >= @now),
-                       created_at
+  // The next job to work on: queued, or active but abandoned, of a project
+  // running fewer than @cap jobs. Projects with fewer jobs running go first,
+  // so one project's pile cannot starve others; among equals a job never
+  // started goes before one given back (a long job that yielded its slot).
+  jobs_next: `WITH running AS (SELECT project_id, count(*) AS n FROM jobs
+                               WHERE state = 'active' AND locked_until >= @now GROUP BY project_id)
+              SELECT j.project_id, j.id FROM jobs AS j LEFT JOIN running AS r ON r.project_id = j.project_id
+              WHERE (j.state = 'queued'
+                     OR (j.state = 'active' AND (j.locked_until < @now OR j.locked_by IN (SELECT value FROM json_each(@abandoned)))))
+                AND coalesce(r.n, 0) < @cap
+              ORDER BY coalesce(r.n, 0), j.started_at IS NOT NULL, j.created_at
               LIMIT 1`,
+  // Whether a job of another project, running fewer jobs than this one, has waited since @before.
+  jobs_others_waiting: `WITH running AS (SELECT project_id, count(*) AS n FROM jobs
+                                         WHERE state = 'active' AND locked_until >= @now GROUP BY project_id)
+                        SELECT 1 FROM jobs AS j LEFT JOIN running AS r ON r.project_id = j.project_id
+                        WHERE j.state = 'queued' AND j.project_id <> @projectId AND j.created_at < @before
+                          AND coalesce(r.n, 0) < min(@cap, (SELECT n FROM running WHERE project_id = @projectId))
+                        LIMIT 1`,
+  jobs_count_pending: `SELECT count(*) AS n FROM jobs WHERE project_id = ? AND state IN ('queued', 'active')`,
   jobs_claim: `UPDATE jobs SET state = 'active', locked_by = @workerId, locked_until = @until,
                  started_at = coalesce(started_at, @now), attempts = attempts + 1
                WHERE project_id = @projectId AND id = @id
@@ -101,7 +112,8 @@ export const jobQueries = {
   jobs_finish: `UPDATE jobs SET state = @state, failed_reason = @failedReason, finished_at = @now,
                   locked_by = NULL, locked_until = 0
                 WHERE project_id = @projectId AND id = @id`,
-  jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0
+  // Giving a job back is not a failed attempt: the claim that follows counts none.
+  jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0, attempts = attempts - 1
                  WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
   jobs_delete_finished: 'DELETE FROM jobs WHERE finished_at < ?',
   // A job's file goes in the step that ends it; this only sweeps up after a fault.

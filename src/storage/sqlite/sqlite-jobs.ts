@@ -13,17 +13,32 @@ function contactTuple(c: ContactRecord): unknown[] {
   return [c.id, c.email, c.subscribed ? 1 : 0, c.dataJson, c.createdAt, c.updatedAt];
 }
 
+/** SQLite binds integers only: "no cap" is the largest one. */
+function capOf(limit: number): number {
+  return Number.isFinite(limit) ? limit : Number.MAX_SAFE_INTEGER;
+}
+
 export class SqliteJobStore implements JobStore {
   constructor(
     private readonly db: Db,
     private readonly statement: (sql: string) => Statement,
   ) {}
 
-  async create(job: JobRecord, file?: Buffer): Promise<void> {
-    writeTransaction(this.db, () => {
+  async create(job: JobRecord, file?: Buffer, maxPending = Infinity): Promise<boolean> {
+    return writeTransaction(this.db, () => {
+      if (this.pending(job.projectId) >= maxPending) return false;
       this.statement(q.jobs_insert).run(job);
       if (file) this.statement(q.job_files_insert).run(job.projectId, job.id, file);
+      return true;
     });
+  }
+
+  async countPending(projectId: string): Promise<number> {
+    return this.pending(projectId);
+  }
+
+  private pending(projectId: string): number {
+    return (this.statement(q.jobs_count_pending).get(projectId) as { n: number }).n;
   }
 
   async get(projectId: string, id: string): Promise<JobRecord | undefined> {
@@ -31,10 +46,11 @@ export class SqliteJobStore implements JobStore {
     return row && toJob(row);
   }
 
-  async claim(workerId: string, leaseMs: number, abandonedBy: string[] = []): Promise<JobRecord | undefined> {
+  async claim(workerId: string, leaseMs: number, abandonedBy: string[] = [], runningPerProject = Infinity): Promise<JobRecord | undefined> {
     return writeTransaction(this.db, () => {
       const now = Date.now();
-      const next = this.statement(q.jobs_next).get({ now, abandoned: JSON.stringify(abandonedBy) }) as
+      const cap = capOf(runningPerProject);
+      const next = this.statement(q.jobs_next).get({ now, abandoned: JSON.stringify(abandonedBy), cap }) as
         | { project_id: string; id: string }
         | undefined;
       if (!next) return undefined;
@@ -43,6 +59,11 @@ export class SqliteJobStore implements JobStore {
       }) as JobRow;
       return toJob(row);
     });
+  }
+
+  async othersWaiting(projectId: string, runningPerProject: number, since: number): Promise<boolean> {
+    const now = Date.now();
+    return this.statement(q.jobs_others_waiting).get({ projectId, now, before: since, cap: capOf(runningPerProject) }) !== undefined;
   }
 
   async leaseOwners(): Promise<string[]> {
