@@ -132,7 +132,10 @@ export function attackedAppPerSuite(
   let app: TestApp | undefined;
   let canary: Canary | undefined;
   before(async () => {
-    app = await startApp(kind, options);
+    // These suites queue thousands of jobs in one project with no worker to
+    // run them; the pending cap (tested in test/jobs/project-bounds.test.ts)
+    // would refuse all but the first few.
+    app = await startApp(kind, { ...options, limits: { jobsPendingPerProject: 1_000_000, ...options.limits } });
     canary = await plantCanary(app);
     ready(app, (await app.project('attacker')).auth, canary);
   });

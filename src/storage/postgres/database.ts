@@ -67,6 +67,8 @@ export async function guarded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+function ignoreError(): void {}
+
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
 
 /** BEGIN … COMMIT on one connection; retried a few times on deadlock. */
@@ -74,6 +76,10 @@ export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
   return guarded(async () => {
     for (let attempt = 1; ; attempt++) {
       const client = await pool.connect();
+      // A connection that drops between two statements emits 'error' on the
+      // client, which would crash the process with no listener; the next
+      // statement fails with it instead, and that is handled below.
+      client.on('error', ignoreError);
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
@@ -89,6 +95,7 @@ export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
         const code = (error as { code?: string }).code;
         if (!code || !RETRYABLE.has(code) || attempt >= 5) throw error;
       } finally {
+        client.off('error', ignoreError);
         client.release(broken);
       }
     }
