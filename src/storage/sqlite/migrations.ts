@@ -124,6 +124,63 @@ migrations.push({
   sql: 'ALTER TABLE jobs DROP COLUMN checkpoint;',
 });
 
+// The search index scoped to the project. The trigram index of version 1 was
+// shared by every project and filtered by project afterwards, so a search cost
+// as much as the matches of every project together (and told one tenant how
+// much of a string the others hold). Here each token is a (project, trigram)
+// pair, `<tag>x<hex of the trigram's UTF-8>`, where the tag is a number given
+// to the project once, so a project's search reads only its own doclists.
+// Tags are unique, which makes a phrase of tokens match exactly the emails
+// holding the search as a substring (see sqlite-search.ts). Plain SQL, not an
+// application function, so that any connection (the sqlite3 shell, the import
+// benchmark's floor) can still write contacts.
+
+/** The index text of one contact row (`NEW` or `OLD` in a trigger, `c` in a SELECT); NULL below 3 characters. */
+const searchTermsOf = (row: string) => `(SELECT group_concat(term, ' ') FROM (
+  SELECT t.tag || 'x' || hex(substr(${row}.email, p.i, 3)) AS term
+  FROM contacts_search_tags AS t, contacts_search_positions AS p
+  WHERE t.project_id = ${row}.project_id AND p.i <= length(${row}.email) - 2 ORDER BY p.i))`;
+
+migrations.push({
+  version: 4,
+  name: 'search index scoped to the project',
+  sql: `
+    DROP TRIGGER contacts_search_insert;
+    DROP TRIGGER contacts_search_delete;
+    DROP TRIGGER contacts_search_update;
+    DROP TABLE contacts_search;
+
+    CREATE TABLE contacts_search_tags (
+      tag        INTEGER PRIMARY KEY,
+      project_id TEXT NOT NULL UNIQUE
+    );
+    INSERT INTO contacts_search_tags (project_id) SELECT DISTINCT project_id FROM contacts;
+
+    -- 1..1024, the character positions a trigram can start at (emails are at most 254).
+    CREATE TABLE contacts_search_positions (i INTEGER PRIMARY KEY);
+    WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1024)
+    INSERT INTO contacts_search_positions (i) SELECT i FROM n;
+
+    -- Contentless: the index keeps no text; a delete passes the same tokens again.
+    CREATE VIRTUAL TABLE contacts_search USING fts5 (terms, content = '', tokenize = 'ascii', columnsize = 0);
+    INSERT INTO contacts_search (rowid, terms) SELECT c.seq, ${searchTermsOf('c')} FROM contacts AS c;
+    INSERT INTO contacts_search (contacts_search) VALUES ('optimize');
+
+    -- A contact of a project without a tag (one written by another tool) gets one first.
+    CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts BEGIN
+      INSERT OR IGNORE INTO contacts_search_tags (project_id) VALUES (NEW.project_id);
+      INSERT INTO contacts_search (rowid, terms) VALUES (NEW.seq, ${searchTermsOf('NEW')});
+    END;
+    CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts BEGIN
+      INSERT INTO contacts_search (contacts_search, rowid, terms) VALUES ('delete', OLD.seq, ${searchTermsOf('OLD')});
+    END;
+    CREATE TRIGGER contacts_search_update AFTER UPDATE OF email ON contacts BEGIN
+      INSERT INTO contacts_search (contacts_search, rowid, terms) VALUES ('delete', OLD.seq, ${searchTermsOf('OLD')});
+      INSERT INTO contacts_search (rowid, terms) VALUES (NEW.seq, ${searchTermsOf('NEW')});
+    END;
+  `,
+});
+
 migrations.push({
   version: 5,
   name: "a project's pending jobs, counted at every job accepted",

@@ -1,6 +1,6 @@
 // Every SQL statement of the SQLite store, by name.
 
-const CONTACT_COLUMNS = 'id, email, subscribed, data, created_at, updated_at';
+export const CONTACT_COLUMNS = 'id, email, subscribed, data, created_at, updated_at';
 
 export const queries = {
   projects_insert: 'INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)',
@@ -24,27 +24,14 @@ export const queries = {
 } as const;
 
 export interface ContactFilterSql {
-  search?: string;
   subscribed?: boolean;
   after?: { createdAt: number; id: string };
 }
 
-/**
- * The WHERE clause of contacts_list_page and contacts_count_matching. A search
- * of three or more characters goes through the trigram index (then checked as
- * an exact substring); shorter ones can only scan.
- */
+/** The WHERE clause of contacts_list_page, for a listing without a search (see search-queries.ts). */
 export function contactsWhere(projectId: string, filter: ContactFilterSql): { where: string; params: unknown[] } {
-  const indexed = filter.search !== undefined && [...filter.search].length >= 3;
-  // With a trigram search the matches drive the query (`+project_id` keeps
-  // the planner off the per-project indexes, which would walk every contact
-  // of a large project); otherwise the per-project page index does.
-  const clauses = [indexed ? '+project_id = ?' : 'project_id = ?'];
+  const clauses = ['project_id = ?'];
   const params: unknown[] = [projectId];
-  if (indexed) {
-    clauses.unshift('seq IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)');
-    params.unshift(`"${filter.search!.replaceAll('"', '""')}"`);
-  }
   if (filter.subscribed !== undefined) {
     clauses.push('subscribed = ?');
     params.push(filter.subscribed ? 1 : 0);
@@ -53,19 +40,11 @@ export function contactsWhere(projectId: string, filter: ContactFilterSql): { wh
     clauses.push('(created_at, id) < (?, ?)');
     params.push(filter.after.createdAt, filter.after.id);
   }
-  if (filter.search !== undefined) {
-    clauses.push('instr(email, ?) > 0');
-    params.push(filter.search);
-  }
   return { where: clauses.join(' AND '), params };
 }
 
 export function contactsListPageSql(where: string): string {
   return `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?`;
-}
-
-export function contactsCountMatchingSql(where: string): string {
-  return `SELECT count(*) AS n FROM contacts WHERE ${where}`;
 }
 
 const JOB_COLUMNS = `project_id, id, type, state, payload, progress, result, failed_reason, attempts,

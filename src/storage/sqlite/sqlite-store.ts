@@ -26,7 +26,9 @@ import { migrations } from './migrations.js';
 import { countOf, toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
 import { SqliteJobStore } from './sqlite-jobs.js';
 import { writeTransaction } from './write-transaction.js';
-import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries } from './queries.js';
+import { contactsListPageSql, contactsWhere, queries } from './queries.js';
+import { SqliteSearch } from './sqlite-search.js';
+import { DEFAULT_LIMITS } from '../../config.js';
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -50,12 +52,15 @@ export class SqliteStore implements Store {
   readonly jobs: SqliteJobStore;
   private readonly statements = new Map<string, Statement>();
   private readonly writes: GroupCommit;
+  private readonly search: SqliteSearch;
 
   constructor(
     readonly db: Db,
     private readonly checkpointer?: Checkpointer,
+    searchTimeoutMs = DEFAULT_LIMITS.searchTimeoutMs,
   ) {
     this.writes = new GroupCommit(db);
+    this.search = new SqliteSearch((sql) => this.statement(sql), searchTimeoutMs);
     this.projects = {
       create: async (project, keys) => this.createProject(project, keys),
       get: async (projectId) => this.getProject(projectId),
@@ -75,17 +80,17 @@ export class SqliteStore implements Store {
       getById: async (projectId, id) => this.getContact(projectId, id),
       deleteById: (projectId, id) =>
         this.writes.run(() => this.statement(queries.contacts_delete).run(projectId, id).changes === 1),
-      listPage: async (projectId, query) => this.listPage(projectId, query),
-      count: async (projectId, filter) => this.count(projectId, filter),
+      listPage: (projectId, query) => this.listPage(projectId, query),
+      count: (projectId, filter) => this.count(projectId, filter),
     };
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
   }
 
-  static open(file: string, _settings: { searchTimeoutMs?: number } = {}): SqliteStore {
+  static open(file: string, settings: { searchTimeoutMs?: number } = {}): SqliteStore {
     const db = openSqliteDatabase(file);
-    if (file === ':memory:') return new SqliteStore(db);
+    if (file === ':memory:') return new SqliteStore(db, undefined, settings.searchTimeoutMs);
     db.pragma('wal_autocheckpoint = 0');
-    return new SqliteStore(db, new Checkpointer(file));
+    return new SqliteStore(db, new Checkpointer(file), settings.searchTimeoutMs);
   }
 
   async migrate(): Promise<void> {
@@ -177,20 +182,20 @@ export class SqliteStore implements Store {
     return next;
   }
 
-  private listPage(projectId: string, query: ContactPageQuery): ContactRecord[] {
+  private async listPage(projectId: string, query: ContactPageQuery): Promise<ContactRecord[]> {
+    const { search } = query;
+    if (search !== undefined) return (await this.search.page(projectId, { ...query, search })).map(toContact);
     const { where, params } = contactsWhere(projectId, query);
     const rows = this.statement(contactsListPageSql(where)).all(...params, query.limit) as ContactRow[];
     return rows.map(toContact);
   }
 
-  private count(projectId: string, filter: ContactFilter): number {
-    if (filter.search === undefined) {
-      const counts = this.statement(queries.contacts_counts).get(projectId) as
-        | { total: number; subscribed: number }
-        | undefined;
-      return countOf(counts, filter.subscribed);
-    }
-    const { where, params } = contactsWhere(projectId, filter);
-    return (this.statement(contactsCountMatchingSql(where)).get(...params) as { n: number }).n;
+  private async count(projectId: string, filter: ContactFilter): Promise<number> {
+    const { search } = filter;
+    if (search !== undefined) return this.search.count(projectId, { ...filter, search });
+    const counts = this.statement(queries.contacts_counts).get(projectId) as
+      | { total: number; subscribed: number }
+      | undefined;
+    return countOf(counts, filter.subscribed);
   }
 }
