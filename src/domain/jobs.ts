@@ -2,32 +2,22 @@
 // unsubscribe and delete. Everything is checked before a job is stored; the
 // job row is then the only truth about it (see src/jobs/ for the worker).
 import type { JobRecord, JobType, Store } from '../storage/store.js';
-import { inspectCsv, type Delimiter } from './csv.js';
+import { importJob } from './import/import-service.js';
+import type { ImportOptions } from './import/options.js';
 import { AppError, invalidField, notFound } from './errors.js';
 import { newId, isId } from './ids.js';
-import type { RowError } from './import-rows.js';
-
-export const MAX_REPORTED_ERRORS = 1000;
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 export type BulkOperation = 'subscribe' | 'unsubscribe' | 'delete';
 
-export interface ImportPayload {
-  delimiter: Delimiter;
-  headers: string[];
+export interface JobPage {
+  jobs: JobRecord[];
+  cursor: string | null;
+  hasMore: boolean;
 }
 
 export interface BulkPayload {
   contactIds: string[];
-}
-
-export interface ImportResult {
-  totalRows: number;
-  processedRows: number;
-  successCount: number;
-  createdCount: number;
-  updatedCount: number;
-  failureCount: number;
-  errors: RowError[];
 }
 
 export interface BulkResult {
@@ -87,18 +77,8 @@ export class JobService {
     return job.id;
   }
 
-  async acceptImport(projectId: string, file: Buffer): Promise<string> {
-    const layout = await inspectCsv(file);
-    const payload: ImportPayload = { delimiter: layout.delimiter, headers: layout.headers };
-    const result: ImportResult = {
-      totalRows: layout.totalRows,
-      processedRows: 0,
-      successCount: 0,
-      createdCount: 0,
-      updatedCount: 0,
-      failureCount: 0,
-      errors: [],
-    };
+  async acceptImport(projectId: string, file: Buffer, options: ImportOptions): Promise<string> {
+    const { payload, result } = importJob(file, options);
     return this.queue(queuedJob(projectId, 'import', payload, result), file);
   }
 
@@ -114,6 +94,17 @@ export class JobService {
       errors: [],
     };
     return this.queue(queuedJob(projectId, `bulk-${operation}`, payload, result));
+  }
+
+  /** The project's jobs of one kind, newest first, a page at a time. */
+  async list(projectId: string, kind: 'import' | 'bulk', limit: number, cursor?: string): Promise<JobPage> {
+    const before = cursor === undefined ? undefined : decodeCursor(projectId, cursor).id;
+    const types: JobType[] = kind === 'import' ? ['import'] : ['bulk-subscribe', 'bulk-unsubscribe', 'bulk-delete'];
+    const rows = await this.store.jobs.listPage(projectId, types, limit + 1, before);
+    const hasMore = rows.length > limit;
+    const jobs = hasMore ? rows.slice(0, limit) : rows;
+    const last = jobs[jobs.length - 1];
+    return { jobs, hasMore, cursor: hasMore && last ? encodeCursor(projectId, { createdAt: last.createdAt, id: last.id }) : null };
   }
 
   /** A job of this project and kind; any other answers 404 like a missing one. */

@@ -25,7 +25,9 @@ import { unsupportedEncoding } from './content-encoding.js';
 import { answerClientError, handleError, sendError } from './error-response.js';
 import { methodTable } from './method-not-allowed.js';
 import { contactRoutes } from './routes/contacts.js';
-import { jobRoutes } from './routes/jobs.js';
+import { bulkRoutes } from './routes/bulk.js';
+import { importRoutes } from './routes/imports.js';
+import { ImportService } from '../domain/import/import-service.js';
 import { operationRoutes } from './routes/operations.js';
 import { ContactSchema, ErrorSchema } from './schemas.js';
 import { validatorCompiler } from './validation.js';
@@ -221,7 +223,8 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
       if (encoded) throw encoded;
     });
     contactRoutes(api, contacts);
-    await jobRoutes(api, jobs, limits);
+    await importRoutes(api, new ImportService(store, jobs), limits);
+    bulkRoutes(api, jobs);
   });
   // Ids are UUIDs, so /contacts/import and the bulk paths are only ever
   // themselves: GET /contacts/import is a 405 (Allow: POST), not a lookup.

@@ -1,6 +1,7 @@
-// Reading an uploaded CSV from a multipart body: the part named `file` (a file
-// part, or a plain field), never more than the limit. Passing the limit stops
-// the upload at once with a 413; the rest of the body is not read.
+// Reading an import upload from a multipart body: the part named `file` (a
+// file part, or a plain field), never more than the limit, and the other
+// parts as option fields (sent as files too: `-F mapping=@mapping.json`).
+// Passing the limit stops the reading at once with a 413.
 import type { FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { AppError, invalidField } from '../domain/errors.js';
@@ -19,7 +20,7 @@ export const multipartLimits = {
 };
 
 function tooLarge(): AppError {
-  return new AppError('PAYLOAD_TOO_LARGE', `The CSV is larger than ${MAX_CSV_BYTES} bytes (5 MiB)`);
+  return new AppError('PAYLOAD_TOO_LARGE', `The file is larger than ${MAX_CSV_BYTES} bytes (5 MiB)`);
 }
 
 /**
@@ -46,7 +47,7 @@ async function readFilePart(part: MultipartFile): Promise<Buffer> {
 function malformed(error: unknown): AppError {
   const code = (error as { code?: string }).code;
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-    return invalidField('file', 'Too many parts: send one CSV in a field named "file"');
+    return invalidField('file', 'Too many parts: send one file in a field named "file", and the options');
   }
   return invalidField('file', 'The multipart body is malformed');
 }
@@ -88,22 +89,31 @@ function tooSlow(minBytesPerSecond: number): AppError {
   );
 }
 
-/** The bytes of the `file` part, or undefined when there is none. */
-export async function readCsvUpload(request: FastifyRequest, minBytesPerSecond = 0): Promise<Buffer | undefined> {
+export interface ImportUpload {
+  /** The bytes of the `file` part, or undefined when there is none. */
+  file: Buffer | undefined;
+  /** Every other part, by name, as text: the import's options (checked by the domain). */
+  fields: [name: string, value: string][];
+}
+
+export async function readImportUpload(request: FastifyRequest, minBytesPerSecond = 0): Promise<ImportUpload> {
   const declared = Number(request.headers['content-length']);
   if (declared > MAX_CSV_BYTES + MULTIPART_OVERHEAD) throw tooLarge();
   if (!BOUNDARY.test(request.headers['content-type'] ?? '')) {
     throw invalidField('file', 'The multipart body is malformed: its Content-Type needs a boundary of 1-70 characters');
   }
   let file: Buffer | undefined;
+  const fields: [string, string][] = [];
   const rate = watchUploadRate(request, minBytesPerSecond);
   try {
     for await (const part of request.parts() as AsyncIterable<Multipart>) {
       if (part.fieldname !== 'file') {
-        if (part.type === 'file') part.file.resume();
+        if (part.type === 'file') fields.push([part.fieldname, (await readFilePart(part)).toString('utf8')]);
+        else if (part.valueTruncated) throw invalidField(part.fieldname, 'Too long');
+        else fields.push([part.fieldname, String(part.value)]);
         continue;
       }
-      if (file !== undefined) throw invalidField('file', 'Send one CSV only');
+      if (file !== undefined) throw invalidField('file', 'Send one file only');
       if (part.type === 'file') file = await readFilePart(part);
       else if (part.valueTruncated) throw tooLarge();
       else file = Buffer.from(String(part.value), 'utf8');
@@ -116,5 +126,5 @@ export async function readCsvUpload(request: FastifyRequest, minBytesPerSecond =
     rate.stop();
   }
   if (rate.tooSlow()) throw tooSlow(minBytesPerSecond);
-  return file;
+  return { file, fields };
 }

@@ -104,6 +104,8 @@ export interface ContactStore {
   deleteById(projectId: string, id: string): Promise<boolean>;
   listPage(projectId: string, query: ContactPageQuery): Promise<ContactRecord[]>;
   count(projectId: string, filter: ContactFilter): Promise<number>;
+  /** The project's contacts with these (stored-form) emails, in no particular order. */
+  getByEmails(projectId: string, emails: string[]): Promise<ContactRecord[]>;
 }
 
 export type JobType = 'import' | 'bulk-subscribe' | 'bulk-unsubscribe' | 'bulk-delete';
@@ -134,9 +136,18 @@ export interface JobLease {
   leaseMs: number;
 }
 
+/** A row of an import that failed, as written in the file; row 1 holds the file's header. */
+export interface ImportFailure {
+  row: number;
+  error: string;
+  source: string;
+}
+
 export interface JobProgress {
   progress: number;
   resultJson: string;
+  /** Rows of this step that failed, kept (beyond the result's first 1,000) for errors.csv. */
+  failures?: ImportFailure[];
   /** Set on the step that ends the job: it becomes completed or failed and its file is deleted. */
   outcome?: { state: 'completed' | 'failed'; failedReason: string | null };
 }
@@ -196,7 +207,11 @@ export interface JobStore {
   step(lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean>;
   /** Gives a job back (still active, no owner) so any worker can take it at once; not a failed attempt. */
   release(lease: JobLease): Promise<void>;
-  /** Deletes jobs that finished before `time`; returns how many. */
+  /** The project's jobs of these types, newest first, after the job `before` (exclusive) when given. */
+  listPage(projectId: string, types: JobType[], limit: number, before?: string): Promise<JobRecord[]>;
+  /** An import's failed rows (and its header, row 1) in row order, after row `afterRow`. */
+  listFailures(projectId: string, jobId: string, afterRow: number, limit: number): Promise<ImportFailure[]>;
+  /** Deletes jobs that finished before `time` (their failed rows with them); returns how many. */
   deleteFinishedBefore(time: number): Promise<number>;
 }
 

@@ -137,7 +137,7 @@ for (const kind of storeKinds()) {
     test('any other subscribed value is a row error, and the row is skipped whole', async () => {
       const { auth } = await t.project();
       await createContact(t, auth, { email: 'old@example.com', subscribed: false, data: { plan: 'pro' } });
-      const bad = ['maybe', 'y', '2', 'on', 'truee', 'constructor', '__proto__', 'toString', 'hasOwnProperty', '" yes"'];
+      const bad = ['maybe', 'ja', '2', 'nope', 'truee', 'constructor', '__proto__', 'toString', 'hasOwnProperty', '" yes"'];
       const rows = bad.map((value, i) => `${i === 0 ? 'old' : `n${i}`}@example.com,${value},changed`);
       const job = await importCsv(t, auth, ['email,subscribed,plan', ...rows, 'ok@example.com,yes,free'].join('\n'));
       assert.equal(job.result.failureCount, bad.length);
@@ -165,22 +165,23 @@ for (const kind of storeKinds()) {
       assert.deepEqual([...byEmail.keys()].sort(), ['a@example.com', 'h@example.com']);
     });
 
-    test('a later row with the same email updates the earlier one (created, then updated)', async () => {
+    test('a later row with the same email updates the earlier one (created, then updated), and never re-subscribes it', async () => {
       const text = 'email,subscribed,a,b\nSam@Example.com,no,1,\n  sam@example.COM  ,,2,x\n" SAM@example.com ",yes,,y\n';
       const { job, byEmail } = await importFresh(text);
       assert.equal(job.result.createdCount, 1);
       assert.equal(job.result.updatedCount, 2);
+      assert.equal(job.result.keptUnsubscribedCount, 1, 'the third row asked to subscribe the contact the first had unsubscribed');
       assert.equal(byEmail.size, 1);
-      assert.equal(byEmail.get('sam@example.com')?.subscribed, true);
+      assert.equal(byEmail.get('sam@example.com')?.subscribed, false);
       assert.deepEqual(byEmail.get('sam@example.com')?.data, { a: 2, b: 'y' });
     });
 
-    test('a later row updates an earlier one across batch boundaries too', async () => {
+    test('a later row updates an earlier one across batch boundaries too; a column is typed once for the whole file', async () => {
       const rows = Array.from({ length: 2500 }, (_, i) => `u${i}@example.com,${i}`);
       const { job, byEmail } = await importFresh(`email,n\n${rows.join('\n')}\nU0@example.com,last\n`);
       assert.deepEqual([job.result.createdCount, job.result.updatedCount], [2500, 1]);
       assert.deepEqual(byEmail.get('u0@example.com')?.data, { n: 'last' });
-      assert.deepEqual(byEmail.get('u2499@example.com')?.data, { n: 2499 });
+      assert.deepEqual(byEmail.get('u2499@example.com')?.data, { n: '2499' }, 'one cell of text makes the whole column text');
     });
 
     test('data limits hold per row: the row that passes one fails alone, the others go on', async () => {

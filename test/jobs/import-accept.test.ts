@@ -47,7 +47,7 @@ for (const kind of storeKinds()) {
     const badCsv = (message: RegExp) => ({ code: 'VALIDATION_ERROR', message, errors: [{ field: 'file', message }] });
 
     test('415 UNSUPPORTED_MEDIA_TYPE for a JSON body, a text/plain body, a form-urlencoded body and no body', async () => {
-      const unsupported = { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the CSV as multipart/form-data in a field named "file"' };
+      const unsupported = { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the file as multipart/form-data in a field named "file"' };
       await rejects((auth) => post(auth, { payload: { file: 'email\na@example.com\n' } }), 415, unsupported);
       await rejects(
         (auth) => post(auth, { payload: 'email\na@example.com\n', headers: { 'content-type': 'text/plain' } }),
@@ -62,8 +62,8 @@ for (const kind of storeKinds()) {
       await rejects((auth) => post(auth, {}), 415, unsupported);
     });
 
-    test('400 VALIDATION_ERROR when no part is named "file"', async () => {
-      const noFile = { code: 'VALIDATION_ERROR', errors: [{ field: 'file', message: /Required/ }] };
+    test('400 VALIDATION_ERROR when no part is named "file", and for every unknown field, named', async () => {
+      const unknown = /^Unknown field; an import takes "file" and the options mapping, subscribed, resubscribe, encoding, delimiter$/;
       await rejects(
         (auth) =>
           post(auth, multipartParts([
@@ -71,9 +71,22 @@ for (const kind of storeKinds()) {
             { name: 'note', content: 'hello' },
           ])),
         400,
-        noFile,
+        { code: 'VALIDATION_ERROR', errors: [{ field: 'csv', message: unknown }, { field: 'note', message: unknown }] },
       );
-      await rejects((auth) => post(auth, multipartParts([{ name: 'File', filename: 'c.csv', content: 'email\na@example.com\n' }])), 400, noFile);
+      await rejects((auth) => post(auth, multipartParts([{ name: 'File', filename: 'c.csv', content: 'email\na@example.com\n' }])), 400, {
+        code: 'VALIDATION_ERROR',
+        errors: [{ field: 'File', message: unknown }],
+      });
+      // A dry run the service does not have must never import for real.
+      await rejects(
+        (auth) => post(auth, multipartParts([{ name: 'dryRun', content: 'true' }, { name: 'file', filename: 'c.csv', content: 'email\na@example.com\n' }])),
+        400,
+        { code: 'VALIDATION_ERROR', errors: [{ field: 'dryRun', message: unknown }] },
+      );
+      await rejects((auth) => post(auth, multipartParts([{ name: 'subscribed', content: 'false' }])), 400, {
+        code: 'VALIDATION_ERROR',
+        errors: [{ field: 'file', message: /Required/ }],
+      });
     });
 
     test('400 for a malformed multipart body or a second "file" part', async () => {
@@ -92,7 +105,7 @@ for (const kind of storeKinds()) {
             { name: 'file', filename: 'b.csv', content: 'email\nb@example.com\n' },
           ])),
         400,
-        badCsv(/Send one CSV only/),
+        badCsv(/Send one file only/),
       );
     });
 
@@ -109,11 +122,23 @@ for (const kind of storeKinds()) {
       assert.equal(response.statusCode, 202, response.body);
     });
 
-    test('400 when the file is not UTF-8 text, saying so', async () => {
-      const notUtf8 = badCsv(/UTF-8/);
-      await rejects((auth) => uploadCsv(t, auth, Buffer.from([0xff, 0xfe, 0x65, 0x00, 0x6d, 0x00])), 400, notUtf8);
-      await rejects((auth) => uploadCsv(t, auth, Buffer.from('email\na@example.com,caf\xe9\n', 'latin1')), 400, notUtf8);
-      await rejects((auth) => uploadCsv(t, auth, Buffer.concat([Buffer.from('email\n'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')])), 400, notUtf8);
+    test('a file that is not UTF-8 is read as Windows-1252; with encoding=utf-8 it is refused, saying so', async () => {
+      const { auth } = await t.project();
+      assert.equal((await uploadCsv(t, auth, Buffer.from('email\na@example.com,caf\xe9\n', 'latin1'))).statusCode, 202);
+      const notUtf8 = badCsv(/not valid UTF-8.*windows-1252/);
+      await rejects(
+        (auth) => post(auth, multipartParts([{ name: 'encoding', content: 'utf-8' }, { name: 'file', filename: 'c.csv', content: Buffer.from('email\na@example.com,caf\xe9\n', 'latin1') }])),
+        400,
+        notUtf8,
+      );
+    });
+
+    test('400 for a workbook, an archive or a PDF, saying to save it as CSV; and for NUL bytes in 8-bit text', async () => {
+      const saveAsCsv = /save it as CSV/;
+      await rejects((auth) => uploadCsv(t, auth, Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(100, 1)])), 400, badCsv(/Excel workbook \(\.xlsx\).*save it as CSV/));
+      await rejects((auth) => uploadCsv(t, auth, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0])), 400, badCsv(/\.xls\b.*save it as CSV/));
+      await rejects((auth) => uploadCsv(t, auth, Buffer.from('%PDF-1.7\n%\xe2\xe3\n', 'latin1')), 400, badCsv(/PDF.*save it as CSV/));
+      await rejects((auth) => uploadCsv(t, auth, Buffer.from('email\na@example.com\u0000\n')), 400, badCsv(saveAsCsv));
     });
 
     test('400 for an empty file and for a file with no header row (blank lines only)', async () => {
@@ -141,9 +166,14 @@ for (const kind of storeKinds()) {
       await rejects((auth) => uploadCsv(t, auth, 'email,subscribed,Subscribed\na@example.com,1,2\n'), 400, badCsv(/Duplicate header/));
     });
 
-    test('400 when the header has no email column', async () => {
-      await rejects((auth) => uploadCsv(t, auth, 'mail,name\na@example.com,Ada\n'), 400, badCsv(/no "email" column/));
-      await rejects((auth) => uploadCsv(t, auth, 'e-mail;name\na@example.com;Ada\n'), 400, badCsv(/no "email" column/));
+    test('400 when no column is the email column, listing the headers found and how to name it', async () => {
+      const none = /No email column: the headers are "name", "phone"\. Name the column "email", or say which it is in "mapping"/;
+      await rejects((auth) => uploadCsv(t, auth, 'name,phone\nAda,1\n'), 400, badCsv(none));
+      await rejects(
+        (auth) => uploadCsv(t, auth, 'Email Address,E-mail\na@example.com,b@example.com\n'),
+        400,
+        badCsv(/More than one column could be the email column \("Email Address", "E-mail"\)/),
+      );
     });
 
     test('more than 100 data columns are accepted: the 100-key limit is per contact, after the merge', async () => {
@@ -168,7 +198,7 @@ for (const kind of storeKinds()) {
         multipartBody(content, { contentType: null }),
         multipartBody(content, { contentType: 'image/png', filename: 'photo.png' }),
         multipartParts([{ name: 'file', content }]),
-        multipartParts([{ name: 'note', content: 'first' }, { name: 'file', filename: 'c.csv', content }]),
+        multipartParts([{ name: 'subscribed', content: 'true' }, { name: 'file', filename: 'c.csv', content }]),
       ]) {
         const { auth } = await t.project();
         const response = await post(auth, body);

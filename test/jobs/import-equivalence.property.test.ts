@@ -1,8 +1,9 @@
 // Property: importing a CSV gives the same contacts and the same counts as
 // sending its rows one by one to POST /contacts (CONTRACT.md: "Each row upserts
-// exactly as POST /contacts does"). The rows are generated as values, written
+// exactly as POST /contacts does"), except that an import never re-subscribes
+// a contact that is unsubscribed. The rows are generated as values, written
 // out as CSV in random ways, and turned into POST bodies by this file's own
-// small model of the CSV rules.
+// small model of the CSV rules (types decided per column, once per file).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -13,7 +14,7 @@ import { importCsv } from '../support/jobs.js';
 const DATA_HEADERS = ['plan', 'First Name', 'seats', '__proto__', 'note'];
 const GOOD_EMAILS = ['ada@example.com', 'bo@example.org', 'cy@sub.example.com', 'di@example.com'];
 const BAD_EMAILS = ['not-an-email', 'a@b', '@example.com', 'x@@example.com', '', 'sp ace@example.com'];
-const SUBSCRIBED_CELLS = ['', '', 'true', 'YES', '1', 'false', 'No', '0', 'maybe', '2', 'y'];
+const SUBSCRIBED_CELLS = ['', '', 'true', 'YES', '1', 'false', 'No', '0', 'maybe', '2', 'y', 'Off', 'WAHR', 'falsch'];
 const DATA_CELLS = [
   '', '', 'true', 'FALSE', '0', '-3', '42', '3.25', '-0.5', '02134', '1.50', '+42', '1e5', '-0', '00', '.5',
   'Infinity', 'NaN', 'hello', 'say "hi"', 'a,b', 'x;y', 'tab\there', 'line\nbreak', '  padded  ', ' 42 ', 'café ☕',
@@ -24,15 +25,27 @@ const DATA_CELLS = [
 /** A cell as read: quoted cells keep their spaces, unquoted ones are trimmed. */
 const cellValue = (raw: string, quoted: boolean) => (quoted ? raw : raw.trim());
 
-function typed(text: string): unknown {
-  if (text.toLowerCase() === 'true') return true;
-  if (text.toLowerCase() === 'false') return false;
-  const plain = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(text);
-  const canonical = !/\.[0-9]*0$/.test(text) && text !== '-0';
-  return plain && canonical ? Number(text) : text;
+const BOOLEANS: Record<string, boolean> = { true: true, false: false };
+const isPlain = (text: string) => /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(text) && !/\.[0-9]*0$/.test(text) && text !== '-0';
+
+/** A column's type from all its non-empty cells: boolean, number, or (any other mix) string. */
+function columnType(cells: string[]): 'boolean' | 'number' | 'string' {
+  const filled = cells.filter((text) => text !== '');
+  if (filled.length > 0 && filled.every((text) => Object.hasOwn(BOOLEANS, text.toLowerCase()))) return 'boolean';
+  if (filled.length > 0 && filled.every(isPlain)) return 'number';
+  return 'string';
 }
 
-const SUBSCRIBED: Record<string, boolean | undefined> = { true: true, yes: true, 1: true, false: false, no: false, 0: false };
+function typed(text: string, type: 'boolean' | 'number' | 'string'): unknown {
+  if (type === 'boolean') return BOOLEANS[text.toLowerCase()];
+  if (type === 'number') return Number(text);
+  return text;
+}
+
+const SUBSCRIBED: Record<string, boolean | undefined> = {
+  true: true, yes: true, y: true, 1: true, on: true, wahr: true,
+  false: false, no: false, n: false, 0: false, off: false, falsch: false,
+};
 /** undefined: leave it; 'bad': a row error. */
 function subscribedOf(text: string): boolean | undefined | 'bad' {
   if (text === '') return undefined;
@@ -72,7 +85,7 @@ const scenario = fc.record({
   subscribedAt: fc.nat(),
   quoteHeaders: fc.boolean(),
   rows: fc.array(row, { minLength: 1, maxLength: 14 }),
-  delimiter: fc.constantFrom(',', ';', '\t'),
+  delimiter: fc.constantFrom(',', ';', '\t', '|'),
   eol: fc.constantFrom('\n', '\r\n'),
   bom: fc.boolean(),
   finalEol: fc.boolean(),
@@ -108,31 +121,35 @@ interface Expected {
 function build(s: Scenario): Expected {
   const columns = columnsOf(s);
   const lines = [columns.map(({ header }) => render(header, s.quoteHeaders, s.delimiter)).join(s.delimiter)];
-  const rows: Expected['rows'] = [];
+  const records: string[][] = [];
   for (const r of s.rows) {
     if (r.blankBefore !== null) lines.push(r.blankBefore);
     const cells = columns.map(({ column }) => (column.kind === 'email' ? r.email : column.kind === 'subscribed' ? r.subscribed : r.data[column.index]!));
     const kept = r.keep === null ? cells.length : Math.min(r.keep, cells.length);
-    const written = [...cells.slice(0, kept).map((c) => render(c.raw, c.quoted, s.delimiter)), ...(kept === cells.length ? r.extra : [])];
-    const line = written.join(s.delimiter);
-    lines.push(line);
-    if (/^ *$/.test(line)) continue; // a blank line: skipped, not counted
-    const read = (index: number) => (index < kept ? cellValue(cells[index]!.raw, cells[index]!.quoted) : '');
+    const extra = kept === cells.length ? r.extra : [];
+    lines.push([...cells.slice(0, kept).map((c) => render(c.raw, c.quoted, s.delimiter)), ...extra].join(s.delimiter));
+    const read = cells.map((c, index) => (index < kept ? cellValue(c.raw, c.quoted) : ''));
+    // A record whose cells (extra ones too) are all empty is skipped, not counted.
+    if ([...read, ...extra].every((value) => value === '')) continue;
+    records.push(read);
+  }
+  const types = columns.map((_, index) => columnType(records.map((read) => read[index]!)));
+  const rows: Expected['rows'] = records.map((read, i) => {
     const body: Record<string, unknown> = { email: '' };
     const data: Record<string, unknown> = Object.create(null);
     let bad = false;
     columns.forEach(({ column }, index) => {
-      const value = read(index);
+      const value = read[index]!;
       if (column.kind === 'email') body.email = value;
       else if (column.kind === 'subscribed') {
         const subscribed = subscribedOf(value);
         if (subscribed === 'bad') bad = true;
         else if (subscribed !== undefined) body.subscribed = subscribed;
-      } else if (value !== '') data[column.key] = typed(value);
+      } else if (value !== '') data[column.key] = typed(value, types[index]!);
     });
     if (Object.keys(data).length > 0) body.data = data;
-    rows.push({ row: rows.length + 2, body: bad ? 'bad' : body });
-  }
+    return { row: i + 2, body: bad ? 'bad' : body };
+  });
   const text = lines.join(s.eol) + (s.finalEol ? s.eol : '');
   return { csv: (s.bom ? '\ufeff' : '') + text, rows };
 }
@@ -164,11 +181,27 @@ for (const kind of storeKinds()) {
             }
           }
 
-          const expected = { createdCount: 0, updatedCount: 0, failureCount: 0, failedRows: [] as number[] };
+          const expected = { createdCount: 0, updatedCount: 0, failureCount: 0, keptUnsubscribedCount: 0, failedRows: [] as number[] };
+          // What the import must do that POST /contacts would not: never re-subscribe.
+          const unsubscribed = new Set(s.seeds.filter((seed) => !seed.subscribed).map((seed) => seed.email));
           for (const { row, body } of rows) {
-            const status = body === 'bad'
-              ? 400
-              : (await t.app.inject({ method: 'POST', url: '/contacts', headers: posted.auth, payload: body })).statusCode;
+            let payload = body;
+            const email = body === 'bad' ? '' : String(body.email).trim().toLowerCase();
+            if (body !== 'bad' && body.subscribed === true && unsubscribed.has(email)) {
+              const { subscribed: _kept, ...rest } = body;
+              payload = rest;
+              expected.keptUnsubscribedCount++;
+            }
+            const response = payload === 'bad'
+              ? undefined
+              : await t.app.inject({ method: 'POST', url: '/contacts', headers: posted.auth, payload });
+            const status = response?.statusCode ?? 400;
+            if (status === 400 && payload !== 'bad' && body !== payload) expected.keptUnsubscribedCount--;
+            if (status === 200 || status === 201) {
+              const contact = JSON.parse(response!.body) as { email: string; subscribed: boolean };
+              if (contact.subscribed) unsubscribed.delete(contact.email);
+              else unsubscribed.add(contact.email);
+            }
             if (status === 201) expected.createdCount++;
             else if (status === 200) expected.updatedCount++;
             else {
@@ -186,6 +219,7 @@ for (const kind of storeKinds()) {
               createdCount: job.result.createdCount,
               updatedCount: job.result.updatedCount,
               failureCount: job.result.failureCount,
+              keptUnsubscribedCount: job.result.keptUnsubscribedCount,
               failedRows: job.result.errors.map((e: { row: number }) => e.row),
             },
             { totalRows: rows.length, ...expected },

@@ -9,7 +9,10 @@ import { importCsv, jobAppsPerSuite, runBulk, storedFileCount, uploadCsv, waitFo
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const STATUS_KEYS = ['id', 'type', 'state', 'progress', 'result', 'failedReason', 'createdAt', 'startedAt', 'finishedAt'];
-const RESULT_KEYS = ['totalRows', 'processedRows', 'successCount', 'createdCount', 'updatedCount', 'failureCount', 'errors'];
+const RESULT_KEYS = [
+  'totalRows', 'processedRows', 'successCount', 'createdCount', 'updatedCount', 'failureCount', 'keptUnsubscribedCount', 'format', 'encoding', 'errors',
+];
+const COUNT_KEYS = RESULT_KEYS.slice(0, 7);
 
 /** The shape of an import status, and the count rules that hold at every moment. */
 function assertImportStatus(job: any): void {
@@ -20,7 +23,7 @@ function assertImportStatus(job: any): void {
   assert.ok(Number.isInteger(job.progress) && job.progress >= 0 && job.progress <= 100, `progress ${job.progress}`);
   assert.equal(job.progress === 100, job.state === 'completed', 'progress is 100 exactly when completed');
   const r = job.result;
-  for (const key of RESULT_KEYS.slice(0, -1)) assert.ok(Number.isInteger(r[key]) && r[key] >= 0, key);
+  for (const key of COUNT_KEYS) assert.ok(Number.isInteger(r[key]) && r[key] >= 0, key);
   assert.equal(r.successCount, r.createdCount + r.updatedCount);
   assert.equal(r.processedRows, r.successCount + r.failureCount);
   assert.ok(r.processedRows <= r.totalRows);
@@ -59,7 +62,10 @@ for (const kind of storeKinds()) {
         { ...job, createdAt: 'x' },
         {
           id: jobId, type: 'import', state: 'queued', progress: 0,
-          result: { totalRows: 2, processedRows: 0, successCount: 0, createdCount: 0, updatedCount: 0, failureCount: 0, errors: [] },
+          result: {
+            totalRows: 2, processedRows: 0, successCount: 0, createdCount: 0, updatedCount: 0, failureCount: 0,
+            keptUnsubscribedCount: 0, format: 'csv', encoding: 'utf-8', errors: [],
+          },
           failedReason: null, createdAt: 'x', startedAt: null, finishedAt: null,
         },
       );
@@ -78,7 +84,10 @@ for (const kind of storeKinds()) {
       assert.equal(job.progress, 100);
       assert.deepEqual(
         { ...job.result, errors: job.result.errors.map((e: any) => e.row) },
-        { totalRows: 5, processedRows: 5, successCount: 3, createdCount: 1, updatedCount: 2, failureCount: 2, errors: [4, 6] },
+        {
+          totalRows: 5, processedRows: 5, successCount: 3, createdCount: 1, updatedCount: 2, failureCount: 2,
+          keptUnsubscribedCount: 0, format: 'csv', encoding: 'utf-8', errors: [4, 6],
+        },
       );
       assert.ok(job.createdAt <= job.startedAt && job.startedAt <= job.finishedAt);
       assert.equal(await storedFileCount(t, job.id), 0, 'the uploaded bytes are deleted when the job ends');

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { ErrorObject } from 'ajv';
-import { inspectCsv } from '../../src/domain/csv.js';
+import { inspectFile } from '../../src/domain/import/read-file.js';
+import { DEFAULT_OPTIONS } from '../../src/domain/import/options.js';
 import { bearerToken, MAX_AUTHORIZATION_LENGTH } from '../../src/domain/keys.js';
 import { fieldErrors, MAX_LISTED_ERRORS } from '../../src/http/validation.js';
 import { validationError } from '../../src/domain/errors.js';
@@ -64,15 +65,15 @@ describe('work that grows linearly with the input', () => {
 
   test('delimiter detection reads 5 MiB of blank lines before the header in one pass', HANG, async () => {
     const file = Buffer.from('\n'.repeat(5 * 1024 * 1024 - 64) + 'email;name\na@b.co;Ada\n');
-    const layout = await inspectCsv(file);
-    assert.equal(layout.delimiter, ';');
-    assert.deepEqual(layout.headers, ['email', 'name']);
-    assert.equal(layout.totalRows, 1);
+    const inspected = inspectFile(file, DEFAULT_OPTIONS);
+    assert.equal(inspected.layout.delimiter, ';');
+    assert.deepEqual(inspected.columns?.headers, ['email', 'name']);
+    assert.equal(inspected.totalRows, 1);
   });
 
   test('blank lines of spaces, tabs and CRs before the header are skipped as before', async () => {
-    const layout = await inspectCsv(Buffer.from(' \r\n  \n\r\nemail\tname\na@b.co\tAda\n'));
-    assert.equal(layout.delimiter, '\t');
+    const inspected = inspectFile(Buffer.from(' \r\n  \n\r\nemail\tname\na@b.co\tAda\n'), DEFAULT_OPTIONS);
+    assert.equal(inspected.layout.delimiter, '\t');
   });
 });
 

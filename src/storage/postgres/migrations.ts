@@ -146,4 +146,19 @@ export const migrations: Migration[] = [
     name: "a project's pending jobs, counted at every job accepted",
     sql: "CREATE INDEX jobs_pending_by_project ON jobs (project_id) WHERE state IN ('queued', 'active');",
   },
+  {
+    version: 5,
+    name: "an import's failed rows, all of them, for errors.csv",
+    sql: `
+      -- Row 1 holds the file's header, so errors.csv can be written after the file is gone.
+      CREATE TABLE import_failures (
+        project_id uuid NOT NULL,
+        job_id     uuid NOT NULL,
+        row        integer NOT NULL,
+        error      text NOT NULL,
+        source     text NOT NULL,
+        PRIMARY KEY (project_id, job_id, row)
+      );
+    `,
+  },
 ];

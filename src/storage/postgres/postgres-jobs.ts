@@ -3,7 +3,7 @@
 // the job row and checks the lease first, so a worker that lost its job can
 // never write for it, and its contact writes commit with the job's counters.
 import type pg from 'pg';
-import type { ContactRecord, ContactSelection, JobLease, JobRecord, JobStore, PlanJobStep } from '../store.js';
+import type { ContactRecord, ContactSelection, ImportFailure, JobLease, JobRecord, JobStore, JobType, PlanJobStep } from '../store.js';
 import { guarded, transaction } from './database.js';
 import type { JobDelivery } from './delivery.js';
 import { queries as q } from './queries.js';
@@ -106,9 +106,24 @@ export class PostgresJobStore implements JobStore {
     await guarded(() => this.pool.query(q.jobs_release, [lease.projectId, lease.jobId, lease.workerId]));
   }
 
+  async listPage(projectId: string, types: JobType[], limit: number, before?: string): Promise<JobRecord[]> {
+    const { rows } = await guarded(() =>
+      this.pool.query<JobRow>({ name: 'jobs_list_page', text: q.jobs_list_page, values: [projectId, types, before ?? null, limit] }),
+    );
+    return rows.map(toJob);
+  }
+
+  async listFailures(projectId: string, jobId: string, afterRow: number, limit: number): Promise<ImportFailure[]> {
+    const { rows } = await guarded(() =>
+      this.pool.query<ImportFailure>({ name: 'import_failures_list', text: q.import_failures_list, values: [projectId, jobId, afterRow, limit] }),
+    );
+    return rows;
+  }
+
   async deleteFinishedBefore(time: number): Promise<number> {
     return transaction(this.pool, async (client) => {
       await client.query(q.job_files_delete_finished, [time]);
+      await client.query(q.import_failures_delete_finished, [time]);
       return (await client.query(q.jobs_delete_finished, [time])).rowCount ?? 0;
     });
   }
@@ -149,6 +164,14 @@ export class PostgresJobStore implements JobStore {
       text: q.jobs_progress,
       values: [projectId, jobId, progress.progress, progress.resultJson, Date.now() + lease.leaseMs],
     });
+    if (progress.failures && progress.failures.length > 0) {
+      const f = progress.failures;
+      await client.query({
+        name: 'import_failures_insert',
+        text: q.import_failures_insert,
+        values: [projectId, jobId, f.map((x) => x.row), f.map((x) => x.error), f.map((x) => x.source)],
+      });
+    }
     if (progress.outcome) {
       await client.query({
         name: 'jobs_finish',

@@ -78,6 +78,10 @@ export class PostgresStore implements Store {
       deleteById: async (projectId, id) => (await query('contacts_delete', [projectId, id])).rowCount === 1,
       listPage: (projectId, pageQuery) => this.listPage(projectId, pageQuery),
       count: (projectId, filter) => this.count(projectId, filter),
+      getByEmails: async (projectId, emails) => {
+        if (emails.length === 0) return [];
+        return (await query<ContactRow>('contacts_select_by_emails', [projectId, emails])).rows.map(toContact);
+      },
     };
     this.jobs = new PostgresJobStore(pool, delivery);
   }

@@ -97,6 +97,17 @@ export const queries = {
   jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0, attempts = attempts - 1
                  WHERE project_id = $1 AND id = $2 AND state = 'active' AND locked_by = $3`,
   jobs_delete_finished: 'DELETE FROM jobs WHERE finished_at < $1',
+  import_failures_delete_finished: `DELETE FROM import_failures AS f USING jobs AS j
+                                    WHERE f.project_id = j.project_id AND f.job_id = j.id AND j.finished_at < $1`,
+  import_failures_insert: `INSERT INTO import_failures (project_id, job_id, row, error, source)
+                           SELECT $1, $2, * FROM unnest($3::integer[], $4::text[], $5::text[])`,
+  import_failures_list: `SELECT row, error, source FROM import_failures
+                         WHERE project_id = $1 AND job_id = $2 AND row > $3 ORDER BY row LIMIT $4`,
+  // Newest first by id (ids are time-ordered).
+  jobs_list_page: `SELECT ${JOB_COLUMNS} FROM jobs
+                   WHERE project_id = $1 AND type = ANY($2::text[]) AND ($3::uuid IS NULL OR id < $3::uuid)
+                   ORDER BY id DESC LIMIT $4`,
+  contacts_select_by_emails: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND email = ANY($2::text[])`,
   job_files_delete_finished: `DELETE FROM job_files AS f USING jobs AS j
                               WHERE f.project_id = j.project_id AND f.job_id = j.id AND j.finished_at < $1`,
 } as const;

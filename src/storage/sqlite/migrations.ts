@@ -186,3 +186,19 @@ migrations.push({
   name: "a project's pending jobs, counted at every job accepted",
   sql: "CREATE INDEX jobs_pending_by_project ON jobs (project_id) WHERE state IN ('queued', 'active');",
 });
+
+migrations.push({
+  version: 6,
+  name: "an import's failed rows, all of them, for errors.csv",
+  sql: `
+    -- Row 1 holds the file's header, so errors.csv can be written after the file is gone.
+    CREATE TABLE import_failures (
+      project_id TEXT NOT NULL,
+      job_id     TEXT NOT NULL,
+      row        INTEGER NOT NULL,
+      error      TEXT NOT NULL,
+      source     TEXT NOT NULL,
+      PRIMARY KEY (project_id, job_id, row)
+    ) WITHOUT ROWID;
+  `,
+});

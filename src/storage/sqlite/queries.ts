@@ -95,6 +95,16 @@ export const jobQueries = {
   jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0, attempts = attempts - 1
                  WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
   jobs_delete_finished: 'DELETE FROM jobs WHERE finished_at < ?',
+  import_failures_delete_finished: `DELETE FROM import_failures
+                                    WHERE (project_id, job_id) IN (SELECT project_id, id FROM jobs WHERE finished_at < ?)`,
+  import_failures_insert: `INSERT INTO import_failures (project_id, job_id, row, error, source)
+                           SELECT ?, ?, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`,
+  import_failures_list: `SELECT row, error, source FROM import_failures
+                         WHERE project_id = ? AND job_id = ? AND row > ? ORDER BY row LIMIT ?`,
+  // Newest first by id (ids are time-ordered); '~' sorts after every id, for the first page.
+  jobs_list_page: `SELECT ${JOB_COLUMNS} FROM jobs
+                   WHERE project_id = ? AND type IN (SELECT value FROM json_each(?)) AND id < ?
+                   ORDER BY id DESC LIMIT ?`,
   // A job's file goes in the step that ends it; this only sweeps up after a fault.
   job_files_delete_finished: `DELETE FROM job_files
                               WHERE (project_id, job_id) IN (SELECT project_id, id FROM jobs WHERE finished_at < ?)`,

@@ -3,7 +3,7 @@
 // IMMEDIATE transaction that first checks the lease, so a worker that lost
 // its job can never write for it.
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { ContactRecord, ContactSelection, JobLease, JobRecord, JobStore, PlanJobStep } from '../store.js';
+import type { ContactRecord, ContactSelection, ImportFailure, JobLease, JobRecord, JobStore, JobType, PlanJobStep } from '../store.js';
 import { jobQueries as q } from './queries.js';
 import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
 import { writeTransaction } from './write-transaction.js';
@@ -105,6 +105,10 @@ export class SqliteJobStore implements JobStore {
         projectId,
         id: jobId,
       });
+      if (progress.failures && progress.failures.length > 0) {
+        const tuples = progress.failures.map((failure) => [failure.row, failure.error, failure.source]);
+        this.statement(q.import_failures_insert).run(projectId, jobId, JSON.stringify(tuples));
+      }
       if (progress.outcome) {
         this.statement(q.jobs_finish).run({ ...progress.outcome, now: Date.now(), projectId, id: jobId });
         this.statement(q.job_files_delete).run(projectId, jobId);
@@ -117,11 +121,26 @@ export class SqliteJobStore implements JobStore {
     this.statement(q.jobs_release).run(lease.projectId, lease.jobId, lease.workerId);
   }
 
+  async listPage(projectId: string, types: JobType[], limit: number, before?: string): Promise<JobRecord[]> {
+    const rows = this.statement(q.jobs_list_page).all(projectId, JSON.stringify(types), before ?? '~', limit) as JobRow[];
+    return rows.map(toJob);
+  }
+
+  async listFailures(projectId: string, jobId: string, afterRow: number, limit: number): Promise<ImportFailure[]> {
+    return this.statement(q.import_failures_list).all(projectId, jobId, afterRow, limit) as ImportFailure[];
+  }
+
   async deleteFinishedBefore(time: number): Promise<number> {
     return writeTransaction(this.db, () => {
       this.statement(q.job_files_delete_finished).run(time);
+      this.statement(q.import_failures_delete_finished).run(time);
       return this.statement(q.jobs_delete_finished).run(time).changes;
     });
+  }
+
+  /** Contacts by email, outside any job step (the import preview reads them). */
+  selectByEmails(projectId: string, emails: string[]): ContactRecord[] {
+    return this.selectContacts(projectId, { emails });
   }
 
   private selectContacts(projectId: string, selection: ContactSelection): ContactRecord[] {

@@ -82,6 +82,7 @@ export class SqliteStore implements Store {
         this.writes.run(() => this.statement(queries.contacts_delete).run(projectId, id).changes === 1),
       listPage: (projectId, query) => this.listPage(projectId, query),
       count: (projectId, filter) => this.count(projectId, filter),
+      getByEmails: async (projectId, emails) => this.jobs.selectByEmails(projectId, emails),
     };
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
   }

@@ -27,8 +27,15 @@ function isBlank(code: number, delimiter: number): boolean {
   return (code === 0x20 || code === 0x09) && code !== delimiter;
 }
 
-/** The records of `text`, in order, each an array of its fields. */
-export function* parseCsv(text: string, delimiterChar: string): Generator<string[]> {
+export interface CsvRecordText {
+  cells: string[];
+  /** Where the record starts in the text, and where it ends (before its line break). */
+  start: number;
+  end: number;
+}
+
+/** The records of `text`, in order. */
+export function* parseCsv(text: string, delimiterChar: string): Generator<CsvRecordText> {
   const delimiter = delimiterChar.charCodeAt(0);
   const length = text.length;
   let position = 0;
@@ -39,6 +46,8 @@ export function* parseCsv(text: string, delimiterChar: string): Generator<string
     let blank = true;
     let atRecordEnd = false;
     const recordNumber = record + 1;
+    const recordStart = position;
+    let recordEnd = length;
 
     while (!atRecordEnd) {
       // Leading spaces of the field.
@@ -46,7 +55,6 @@ export function* parseCsv(text: string, delimiterChar: string): Generator<string
       while (start < length && isBlank(text.charCodeAt(start), delimiter)) start++;
 
       if (start < length && text.charCodeAt(start) === QUOTE) {
-        blank = false;
         let value = '';
         let chunkStart = start + 1;
         let i = chunkStart;
@@ -63,6 +71,7 @@ export function* parseCsv(text: string, delimiterChar: string): Generator<string
           break;
         }
         while (i < length && isBlank(text.charCodeAt(i), delimiter)) i++;
+        if (value.length > 0) blank = false;
         fields.push(value);
         if (i >= length) {
           position = length;
@@ -71,6 +80,7 @@ export function* parseCsv(text: string, delimiterChar: string): Generator<string
           const code = text.charCodeAt(i);
           if (code === delimiter) position = i + 1;
           else if (code === LF || code === CR) {
+            recordEnd = i;
             position = code === CR && text.charCodeAt(i + 1) === LF ? i + 2 : i + 1;
             atRecordEnd = true;
           } else {
@@ -98,7 +108,6 @@ export function* parseCsv(text: string, delimiterChar: string): Generator<string
       } else {
         const code = text.charCodeAt(end);
         if (code === delimiter) {
-          blank = false;
           position = end + 1;
           // A delimiter at the very end of the text still opens an empty last field.
           if (position >= length) {
@@ -106,6 +115,7 @@ export function* parseCsv(text: string, delimiterChar: string): Generator<string
             atRecordEnd = true;
           }
         } else {
+          recordEnd = end;
           position = code === CR && text.charCodeAt(end + 1) === LF ? end + 2 : end + 1;
           atRecordEnd = true;
         }
@@ -114,6 +124,6 @@ export function* parseCsv(text: string, delimiterChar: string): Generator<string
 
     if (blank) continue;
     record++;
-    yield fields;
+    yield { cells: fields, start: recordStart, end: recordEnd };
   }
 }

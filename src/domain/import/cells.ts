@@ -1,0 +1,93 @@
+// What a cell's text means: the words for yes and no that exports and
+// spreadsheets write (Excel writes its booleans in the user's language), what
+// a plainly written number is, and the apostrophe spreadsheets put before
+// digits to keep them text.
+import type { JsonValue } from '../data.js';
+import { PLAIN_NUMBER } from '../text.js';
+
+// Maps, not object literals: a cell such as `constructor` must find nothing.
+/** Excel's TRUE and FALSE in its main languages, and plain true/false: a boolean in a data column. */
+const BOOLEAN_WORDS = new Map<string, boolean>([
+  ['true', true], ['false', false],
+  ['wahr', true], ['falsch', false], // German
+  ['vrai', true], ['faux', false], // French
+  ['verdadero', true], ['falso', false], // Spanish (and Italian, Portuguese FALSO)
+  ['vero', true], // Italian
+  ['waar', true], ['onwaar', false], // Dutch
+  ['verdadeiro', true], // Portuguese
+  ['sant', true], ['falskt', false], // Swedish
+]);
+
+/** What a subscription column may say: the boolean words, and the yes/no of consent columns. */
+const CONSENT_WORDS = new Map<string, boolean>([
+  ...BOOLEAN_WORDS,
+  ['yes', true], ['y', true], ['1', true], ['on', true], ['subscribed', true], ['opted in', true],
+  ['no', false], ['n', false], ['0', false], ['off', false], ['unsubscribed', false], ['opted out', false],
+]);
+
+export function booleanWord(text: string): boolean | undefined {
+  return BOOLEAN_WORDS.get(text.toLowerCase());
+}
+
+export function consentWord(text: string): boolean | undefined {
+  return CONSENT_WORDS.get(text.toLowerCase().replace(/\s+/g, ' '));
+}
+
+/** A number written plainly that reads back as the same text (`02134`, `1.50`, `1e5` do not). */
+export function plainNumber(text: string): number | undefined {
+  if (!PLAIN_NUMBER.test(text)) return undefined;
+  const value = Number(text);
+  return String(value) === text ? value : undefined;
+}
+
+/** A number as a person may write one where a number is asked for (`+42`, `1.50`, `1e5`). */
+export function looseNumber(text: string): number | undefined {
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * A cell with the apostrophe a spreadsheet adds to keep digits (or a leading
+ * +, - or =) as text; undefined when it has none.
+ */
+export function withoutProtectiveApostrophe(text: string): string | undefined {
+  return text.length > 1 && text.charCodeAt(0) === 0x27 && /^[0-9+\-=]/.test(text.slice(1, 2)) ? text.slice(1) : undefined;
+}
+
+export type ColumnType = 'string' | 'number' | 'boolean';
+
+/** A cell's value under its column's type, or undefined when the cell cannot be read as that type. */
+export function readCell(text: string, type: ColumnType, forced: boolean): JsonValue | undefined {
+  if (type === 'string') return text;
+  if (type === 'boolean') return forced ? consentWord(text) : booleanWord(text);
+  return forced ? looseNumber(text) : plainNumber(text);
+}
+
+/**
+ * Decides a column's type from its cells, one at a time: boolean while every
+ * non-empty cell is a boolean word, number while every one is a plain
+ * number, else string.
+ */
+export class ColumnTyping {
+  private couldBeBoolean = true;
+  private couldBeNumber = true;
+  private seen = false;
+
+  see(text: string, protectedText: boolean): void {
+    this.seen = true;
+    if (protectedText) {
+      this.couldBeBoolean = this.couldBeNumber = false;
+      return;
+    }
+    if (this.couldBeBoolean && booleanWord(text) === undefined) this.couldBeBoolean = false;
+    if (this.couldBeNumber && plainNumber(text) === undefined) this.couldBeNumber = false;
+  }
+
+  get type(): ColumnType {
+    if (!this.seen) return 'string';
+    if (this.couldBeBoolean) return 'boolean';
+    if (this.couldBeNumber) return 'number';
+    return 'string';
+  }
+}

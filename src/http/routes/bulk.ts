@@ -1,0 +1,68 @@
+// Bulk subscribe, unsubscribe and delete by id: 202 and a job to watch; the
+// status of a bulk job, and the list of the project's bulk jobs.
+import { Type } from 'typebox';
+import type { FastifyTypeBox } from '../app.js';
+import type { BulkOperation, JobService } from '../../domain/jobs.js';
+import { jobJson } from '../wire-json.js';
+import { sendJson } from '../error-response.js';
+import { errorResponses } from '../schemas.js';
+import { JobListQuery, JobPageSchema, JobParams, JobStatus, Queued, jobPageJson } from './job-schemas.js';
+
+const BulkBody = Type.Object(
+  {
+    contactIds: Type.Array(Type.String(), { minItems: 1, maxItems: 1000, description: 'Duplicates count once' }),
+    mode: Type.Optional(Type.Literal('ids')),
+  },
+  { additionalProperties: false },
+);
+
+const OPERATIONS: { operation: BulkOperation; label: string }[] = [
+  { operation: 'subscribe', label: 'Bulk subscribe' },
+  { operation: 'unsubscribe', label: 'Bulk unsubscribe' },
+  { operation: 'delete', label: 'Bulk delete' },
+];
+
+export function bulkRoutes(app: FastifyTypeBox, jobs: JobService): void {
+  app.get(
+    '/contacts/bulk',
+    {
+      schema: {
+        summary: "The project's bulk jobs, newest first",
+        tags: ['bulk'],
+        querystring: JobListQuery,
+        response: { 200: JobPageSchema, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const page = await jobs.list(request.projectId, 'bulk', request.query.limit, request.query.cursor);
+      return sendJson(reply, 200, jobPageJson(page));
+    },
+  );
+
+  app.get(
+    '/contacts/bulk/:jobId',
+    {
+      schema: { summary: 'The state and counts of a bulk job', tags: ['bulk'], params: JobParams, response: { 200: JobStatus, ...errorResponses(401, 403, 404) } },
+    },
+    async (request, reply) => sendJson(reply, 200, jobJson(await jobs.get(request.projectId, request.params.jobId, 'bulk'))),
+  );
+
+  for (const { operation, label } of OPERATIONS) {
+    app.post(
+      `/contacts/bulk-${operation}`,
+      {
+        schema: {
+          summary: `${label} up to 1,000 contacts by id`,
+          tags: ['bulk'],
+          body: BulkBody,
+          response: { 202: Queued, ...errorResponses(400, 401, 403, 413, 415, 429) },
+        },
+      },
+      async (request, reply) => {
+        const jobId = await jobs.acceptBulk(request.projectId, operation, request.body.contactIds);
+        reply.header('Location', `/contacts/bulk/${jobId}`);
+        return sendJson(reply, 202, JSON.stringify({ message: `${label} queued`, jobId }));
+      },
+    );
+  }
+}
