@@ -65,6 +65,27 @@ export async function waitForJob(t: TestApp, auth: Auth, url: string, timeoutMs 
   }
 }
 
+/** Uploads a file with import options (multipart fields beside `file`) to `url` (the import, or its preview). */
+export function uploadWithOptions(
+  t: TestApp,
+  auth: Auth,
+  content: string | Buffer,
+  options: Record<string, string>,
+  url = '/contacts/import',
+): Promise<LightMyRequestResponse> {
+  const parts: Part[] = Object.entries(options).map(([name, value]) => ({ name, content: value }));
+  parts.push({ name: 'file', filename: 'contacts.csv', contentType: 'text/csv', content });
+  const { payload, headers } = multipartParts(parts);
+  return t.app.inject({ method: 'POST', url, headers: { ...auth, ...headers }, payload });
+}
+
+/** Imports with options, checks the 202, and waits for the import to end. */
+export async function importWithOptions(t: TestApp, auth: Auth, content: string | Buffer, options: Record<string, string>): Promise<any> {
+  const response = await uploadWithOptions(t, auth, content, options);
+  assert.equal(response.statusCode, 202, response.body);
+  return waitForJob(t, auth, response.headers.location as string);
+}
+
 /** Uploads a CSV, checks the 202, and waits for the import to end. */
 export async function importCsv(t: TestApp, auth: Auth, content: string | Buffer): Promise<any> {
   const response = await uploadCsv(t, auth, content);
