@@ -15,7 +15,7 @@ export function discardRestOfBody(request: FastifyRequest): void {
   const raw = request.raw;
   if (raw.complete) return;
   let discarded = 0;
-  const cut = () => raw.socket?.destroy();
+  const cut = () => raw.destroy();
   const timer = setTimeout(cut, MAX_DISCARD_MS);
   timer.unref();
   raw.on('data', (chunk: Buffer) => {

@@ -21,10 +21,11 @@ export interface MethodTable {
   /** Answers a request no route takes: 405 with Allow where the path exists under other methods, else 404. */
   answerUnrouted(request: FastifyRequest, reply: FastifyReply): FastifyReply;
   /**
-   * Makes every fixed path one segment under `prefix` (/contacts/import) its
-   * own path for every method: without this, a method it does not take falls
-   * to `prefix/:param` (GET /contacts/import would look up a contact named
-   * "import"). Call once all routes are registered.
+   * Makes every fixed path under `prefix` (/contacts/bulk-delete,
+   * /contacts/import/preview) its own path for every method: without this, a
+   * method it does not take falls to a parameter route beside it (GET
+   * /contacts/bulk-delete would look up a contact named "bulk-delete"). Call
+   * once all routes are registered.
    */
   refuseOtherMethods(prefix: string): void;
 }
@@ -60,7 +61,7 @@ export function methodTable(app: FastifyInstance, maxParamLength: number): Metho
   const refuseOtherMethods = (prefix: string) => {
     for (const [url, methods] of routed) {
       const rest = url.startsWith(`${prefix}/`) ? url.slice(prefix.length + 1) : '';
-      if (rest === '' || /[/:*]/.test(rest)) continue;
+      if (rest === '' || /[:*]/.test(rest)) continue;
       const others = METHODS.filter((method) => !methods.includes(method));
       const refusal = (request: FastifyRequest, reply: FastifyReply) => refuse(request, reply, methods);
       app.route({

@@ -104,9 +104,11 @@ for (const kind of storeKinds()) {
         ['POST', '/health', ['GET', 'HEAD']],
         ['DELETE', '/ready', ['GET', 'HEAD']],
         // The fixed paths under /contacts are never ids, though /contacts/:id would match them.
-        ['GET', '/contacts/import', ['POST']],
-        ['PUT', '/contacts/import', ['POST']],
-        ['DELETE', '/contacts/import?x=1', ['POST']],
+        ['PUT', '/contacts/import', ['GET', 'HEAD', 'POST']],
+        ['DELETE', '/contacts/import?x=1', ['GET', 'HEAD', 'POST']],
+        ['GET', '/contacts/import/preview', ['POST']],
+        ['PATCH', '/contacts/bulk', ['GET', 'HEAD']],
+        ['POST', '/contacts/import/abc/errors.csv', ['GET', 'HEAD']],
         ['GET', '/contacts/bulk-subscribe', ['POST']],
         ['PATCH', '/contacts/bulk-unsubscribe', ['POST']],
         ['DELETE', '/contacts/bulk-delete', ['POST']],
@@ -118,7 +120,7 @@ for (const kind of storeKinds()) {
         assertError(response, 405, { code: 'METHOD_NOT_ALLOWED' });
         assert.deepEqual(String(response.headers.allow).split(', ').sort(), [...allowed].sort(), `${method} ${url}`);
       }
-      const head = await t.app.inject({ method: 'HEAD', url: '/contacts/import', headers: auth });
+      const head = await t.app.inject({ method: 'HEAD', url: '/contacts/bulk-delete', headers: auth });
       assert.equal(head.statusCode, 405);
       assert.equal(head.headers.allow, 'POST');
     });

@@ -99,6 +99,22 @@ describe('a cap on uploads in progress', () => {
     assert.equal((await upload(auth)).status, 202, 'the slot was given back');
   });
 
+  test("Node's fetch, which sends the whole body before reading, gets the 413 for a 6 MiB file, and the 503 when its project's slots are full", async () => {
+    const { auth } = await t.project('fetcher');
+    const big = multipartBody(Buffer.alloc(6 * 1024 * 1024, 'a'));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const response = await fetch(`http://127.0.0.1:${port}/contacts/import`, { method: 'POST', headers: { ...auth, ...big.headers }, body: big.payload });
+      assert.equal(response.status, 413);
+      assert.equal(((await response.json()) as any).error.code, 'PAYLOAD_TOO_LARGE');
+    }
+    const stalled = await Promise.all(Array.from({ length: uploadsPerProject }, () => stalledUpload(port, auth.authorization)));
+    const medium = multipartBody(`email\n${'a@example.com\n'.repeat(80_000)}`);
+    const refused = await fetch(`http://127.0.0.1:${port}/contacts/import`, { method: 'POST', headers: { ...auth, ...medium.headers }, body: medium.payload });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '1');
+    for (const socket of stalled) socket.destroy();
+  });
+
   test('a chunked upload that never ends is cut off at 5 MiB: 413 (or the connection closed) long before 64 MiB are sent', async () => {
     const { auth } = await t.project();
     const boundary = 'XXBOUNDARY';
