@@ -109,7 +109,18 @@ function row(store: StoreName, name: string, measured: Measured, floor: number |
   };
 }
 
+/** One store's rows; an error ends that store's run with a row saying so, and the rows so far are kept. */
 async function runStore(store: StoreName, target: StoreTarget, env: Record<string, string>, inputs: HostileInput[]): Promise<BenchResult[]> {
+  const rows: BenchResult[] = [];
+  try {
+    await measureStore(store, target, env, inputs, rows);
+  } catch (error) {
+    rows.push({ name: `hostile-${store}`, metric: 'error', pass: false, notes: (error as Error).message });
+  }
+  return rows;
+}
+
+async function measureStore(store: StoreName, target: StoreTarget, env: Record<string, string>, inputs: HostileInput[], results: BenchResult[]): Promise<void> {
   const bigContacts = Number(process.env.HOSTILE_BIG_CONTACTS ?? 1_000_000);
   const setup = await setUp(target, env, bigContacts);
   console.error(`#   ${store}: filled ${SMALL_CONTACTS + PROBE_CONTACTS + bigContacts} contacts in ${(setup.fillMs / 1000).toFixed(1)} s`);
@@ -127,12 +138,11 @@ async function runStore(store: StoreName, target: StoreTarget, env: Record<strin
   const last = await measure(setup, undefined);
   const floor = Math.min(first.probe.worstMs, last.probe.worstMs);
   const fill = `${bigContacts.toLocaleString('en')} contacts in the big project, written straight into the store in ${(setup.fillMs / 1000).toFixed(0)} s`;
-  const results = [
+  results.push(
     { ...row(store, 'no input (floor, first)', first, undefined), notes: `the probe alone for ${FLOOR_MS / 1000} s, before the inputs; ${fill}` },
     ...rows.map(({ name, measured }) => row(store, name, measured, floor)),
     { ...row(store, 'no input (floor, last)', last, undefined), notes: `the probe alone again, after the inputs; the floor column is the better of the two` },
-  ];
-  return results;
+  );
 }
 
 export async function hostile(): Promise<BenchResult[]> {

@@ -28,13 +28,12 @@ export async function fillContacts(target: StoreTarget, projectId: string, count
     const client = new pg.Client({ connectionString: target.databaseUrl });
     await client.connect();
     try {
-      const domainSql = after === undefined ? '$3' : `$3 || (i % 100) || $4`;
       await client.query(
         `INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
-         SELECT $1, ('01900000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, $2 || i || '@' || ${domainSql},
+         SELECT $1, ('01900000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, $2::text || i || '@' || $3::text || coalesce((i % 100) || $4::text, ''),
                 true, '{}', $5::bigint + i, $5::bigint + i
          FROM generate_series(0, $6::int - 1) AS i`,
-        [projectId, local, before, after ?? '', createdFrom, count],
+        [projectId, local, before, after ?? null, createdFrom, count],
       );
       await client.query('ANALYZE contacts');
     } finally {
