@@ -8,6 +8,7 @@ import { importEmbedded, importPostgres } from './import.js';
 import { httpThroughput } from './http.js';
 import { scale } from './scale.js';
 import { memory } from './memory.js';
+import { hostile } from './hostile.js';
 
 export interface BenchResult {
   name: string;
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult[]>> = {
   http: httpThroughput,
   scale,
   memory,
+  hostile,
 };
 
 const asked = process.argv.slice(2);
