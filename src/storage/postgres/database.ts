@@ -2,15 +2,16 @@
 // of the database's availability (a 503 for the client, retried by workers)
 // and everything else.
 import pg from 'pg';
-import { StoreUnavailableError } from '../store.js';
+import { QueryTimeoutError, StoreUnavailableError } from '../store.js';
+import { queries as q } from './queries.js';
 
 export interface PoolSettings {
   max?: number;
   /** Longest a statement may run before PostgreSQL cancels it. */
   statementTimeoutMs?: number;
-  /** Longest a request waits for a free connection. */
+  /** Longest a request waits for a free connection, and (separately) for its project's share of them. */
   connectTimeoutMs?: number;
-  /** Connections one project's requests may use at once (DATABASE_CONNECTIONS_PER_PROJECT). */
+  /** Connections one project's requests may use at once (DATABASE_CONNECTIONS_PER_PROJECT); see project-gate.ts. */
   perProject?: number;
   /** Longest a search query may run (SEARCH_TIMEOUT_MS). */
   searchTimeoutMs?: number;
@@ -24,14 +25,15 @@ const types = {
   },
 };
 
-export function createPool(connectionString: string, settings: PoolSettings = {}): pg.Pool {
+/** `applicationName` tells the pools apart in pg_stat_activity. */
+export function createPool(connectionString: string, settings: PoolSettings = {}, applicationName = 'rolodex'): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max: settings.max ?? 10,
     connectionTimeoutMillis: settings.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     statement_timeout: settings.statementTimeoutMs ?? 30_000,
-    application_name: 'rolodex',
+    application_name: applicationName,
     types,
   });
   // An idle connection dropped by the server must not crash the process;
@@ -45,7 +47,7 @@ const UNAVAILABLE_CODES = new Set([
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
-  '57014', // query_canceled (statement timeout)
+  '57014', // query_canceled: the general statement timeout (a search's own bound is told apart in timedSearch)
   '53300', // too_many_connections
   '08000', '08001', '08003', '08004', '08006', // connection exceptions
 ]);
@@ -98,6 +100,27 @@ export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
         client.off('error', ignoreError);
         client.release(broken);
       }
+    }
+  });
+}
+
+const QUERY_CANCELED = '57014';
+
+/**
+ * A search under its own time bound. SET LOCAL (set_config(…, true)) ends
+ * with the transaction, so the connection goes back to the pool with the
+ * general statement timeout; a search cut off by it is a QueryTimeoutError
+ * (narrow the search), not an unavailable database.
+ */
+export function timedSearch<T>(pool: pg.Pool, timeoutMs: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return transaction(pool, async (client) => {
+    await client.query({ name: 'search_time_limit', text: q.search_time_limit, values: [`${timeoutMs}ms`] });
+    try {
+      return await work(client);
+    } catch (error) {
+      // Within this transaction the shorter, local timeout is the one that fires.
+      if ((error as { code?: string }).code === QUERY_CANCELED) throw new QueryTimeoutError(timeoutMs);
+      throw error;
     }
   });
 }

@@ -2,10 +2,20 @@
 // progress; pg-boss carries the delivery (see delivery.ts). Each step locks
 // the job row and checks the lease first, so a worker that lost its job can
 // never write for it, and its contact writes commit with the job's counters.
+//
+// A job's reads and writes for its project count toward that project's share
+// of the pool (project-gate.ts), so an import cannot take more connections
+// than the project's requests could. They go ahead of the project's waiting
+// requests, though: a worker then waits for one slot, not for a queue of
+// searches, and its steps do not fail (and use up attempts) behind them.
+// Lease upkeep (renew, release) and the cross-project claim and cleanup are
+// one short statement each and charge no project: a lease must not lapse
+// because its own project is busy.
 import type pg from 'pg';
 import type { ContactRecord, ContactSelection, ImportFailure, JobLease, JobRecord, JobStore, JobType, PlanJobStep } from '../store.js';
 import { guarded, transaction } from './database.js';
 import type { JobDelivery } from './delivery.js';
+import type { ProjectGate } from './project-gate.js';
 import { queries as q } from './queries.js';
 import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
 
@@ -16,10 +26,11 @@ export class PostgresJobStore implements JobStore {
   constructor(
     private readonly pool: pg.Pool,
     private readonly delivery: JobDelivery,
+    private readonly gate: ProjectGate,
   ) {}
 
   async create(job: JobRecord, file?: Buffer, maxPending = Infinity): Promise<boolean> {
-    return transaction(this.pool, async (client) => {
+    return this.gate.run(job.projectId, () => transaction(this.pool, async (client) => {
       if (Number.isFinite(maxPending)) {
         await client.query({ name: 'jobs_project_lock', text: q.jobs_project_lock, values: [job.projectId] });
         if ((await this.pending(client, job.projectId)) >= maxPending) return false;
@@ -32,11 +43,11 @@ export class PostgresJobStore implements JobStore {
       if (file) await client.query({ name: 'job_files_insert', text: q.job_files_insert, values: [job.projectId, job.id, file] });
       await this.delivery.send(client, { projectId: job.projectId, jobId: job.id });
       return true;
-    });
+    }));
   }
 
   async countPending(projectId: string): Promise<number> {
-    return guarded(() => this.pending(this.pool, projectId));
+    return this.gate.run(projectId, () => guarded(() => this.pending(this.pool, projectId)));
   }
 
   private async pending(client: pg.Pool | pg.PoolClient, projectId: string): Promise<number> {
@@ -45,7 +56,9 @@ export class PostgresJobStore implements JobStore {
   }
 
   async get(projectId: string, id: string): Promise<JobRecord | undefined> {
-    const { rows } = await guarded(() => this.pool.query<JobRow>({ name: 'jobs_get', text: q.jobs_get, values: [projectId, id] }));
+    const { rows } = await this.gate.run(projectId, () =>
+      guarded(() => this.pool.query<JobRow>({ name: 'jobs_get', text: q.jobs_get, values: [projectId, id] })),
+    );
     return rows[0] && toJob(rows[0]);
   }
 
@@ -81,7 +94,11 @@ export class PostgresJobStore implements JobStore {
   }
 
   async readFile(projectId: string, jobId: string): Promise<Buffer | undefined> {
-    const { rows } = await guarded(() => this.pool.query<{ content: Buffer }>(q.job_files_get, [projectId, jobId]));
+    const { rows } = await this.gate.run(
+      projectId,
+      () => guarded(() => this.pool.query<{ content: Buffer }>(q.job_files_get, [projectId, jobId])),
+      { urgent: true },
+    );
     return rows[0]?.content;
   }
 
@@ -93,13 +110,15 @@ export class PostgresJobStore implements JobStore {
   }
 
   async step(lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean> {
-    for (;;) {
-      try {
-        return await transaction(this.pool, (client) => this.stepOnce(client, lease, selection, plan));
-      } catch (error) {
-        if (!(error instanceof StepConflict)) throw error;
+    return this.gate.run(lease.projectId, async () => {
+      for (;;) {
+        try {
+          return await transaction(this.pool, (client) => this.stepOnce(client, lease, selection, plan));
+        } catch (error) {
+          if (!(error instanceof StepConflict)) throw error;
+        }
       }
-    }
+    }, { urgent: true });
   }
 
   async release(lease: JobLease): Promise<void> {
@@ -107,15 +126,17 @@ export class PostgresJobStore implements JobStore {
   }
 
   async listPage(projectId: string, types: JobType[], limit: number, before?: string): Promise<JobRecord[]> {
-    const { rows } = await guarded(() =>
-      this.pool.query<JobRow>({ name: 'jobs_list_page', text: q.jobs_list_page, values: [projectId, types, before ?? null, limit] }),
+    const { rows } = await this.gate.run(projectId, () =>
+      guarded(() => this.pool.query<JobRow>({ name: 'jobs_list_page', text: q.jobs_list_page, values: [projectId, types, before ?? null, limit] })),
     );
     return rows.map(toJob);
   }
 
   async listFailures(projectId: string, jobId: string, afterRow: number, limit: number): Promise<ImportFailure[]> {
-    const { rows } = await guarded(() =>
-      this.pool.query<ImportFailure>({ name: 'import_failures_list', text: q.import_failures_list, values: [projectId, jobId, afterRow, limit] }),
+    const { rows } = await this.gate.run(projectId, () =>
+      guarded(() =>
+        this.pool.query<ImportFailure>({ name: 'import_failures_list', text: q.import_failures_list, values: [projectId, jobId, afterRow, limit] }),
+      ),
     );
     return rows;
   }

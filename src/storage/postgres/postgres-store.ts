@@ -16,10 +16,11 @@ import {
   type ProjectStore,
   type Store,
 } from '../store.js';
-import { createPool, guarded, transaction, type PoolSettings } from './database.js';
+import { createPool, guarded, timedSearch, transaction, type PoolSettings } from './database.js';
 import { JobDelivery } from './delivery.js';
 import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
+import { ProjectGate } from './project-gate.js';
 import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
 import { countOf, toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
 
@@ -33,62 +34,87 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === '23505';
 }
 
+/** Connections of the auth pool: key checks and /ready, each one short indexed lookup. */
+const AUTH_POOL_SIZE = 2;
+
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
   readonly projects: ProjectStore;
   readonly keys: KeyStore;
   readonly contacts: ContactStore;
   readonly jobs: PostgresJobStore;
+  private readonly searchTimeoutMs: number;
   private closed = false;
 
   constructor(
     readonly pool: pg.Pool,
+    /** Key checks only: they run on every request, so they never queue behind any project's work. */
+    private readonly authPool: pg.Pool,
     private readonly delivery: JobDelivery,
+    gate: ProjectGate,
+    settings: Pick<PoolSettings, 'searchTimeoutMs'> = {},
   ) {
+    this.searchTimeoutMs = settings.searchTimeoutMs ?? 2000;
     const query = <R extends pg.QueryResultRow>(name: keyof typeof q, values: unknown[]) =>
       guarded(() => pool.query<R>({ name, text: q[name], values }));
+    // Every piece of work for one project goes through its share of the pool.
+    const inProject = <T>(projectId: string, work: () => Promise<T>) => gate.run(projectId, work);
 
     this.projects = {
       create: (project, keys) =>
-        transaction(pool, async (client) => {
-          await client.query({ name: 'projects_insert', text: q.projects_insert, values: [project.id, project.name, project.createdAt] });
-          for (const key of keys) await client.query({ name: 'keys_insert', text: q.keys_insert, values: keyValues(key) });
-        }),
+        inProject(project.id, () =>
+          transaction(pool, async (client) => {
+            await client.query({ name: 'projects_insert', text: q.projects_insert, values: [project.id, project.name, project.createdAt] });
+            for (const key of keys) await client.query({ name: 'keys_insert', text: q.keys_insert, values: keyValues(key) });
+          }),
+        ),
       get: async (projectId) => {
-        const { rows } = await query<{ id: string; name: string; created_at: number }>('projects_get', [projectId]);
+        const { rows } = await inProject(projectId, () => query<{ id: string; name: string; created_at: number }>('projects_get', [projectId]));
         return rows[0] && { id: rows[0].id, name: rows[0].name, createdAt: rows[0].created_at };
       },
     };
     this.keys = {
-      insert: async (key) => void (await query('keys_insert', keyValues(key))),
-      list: async (projectId) => (await query<KeyRow>('keys_list', [projectId])).rows.map(toKey),
+      insert: async (key) => void (await inProject(key.projectId, () => query('keys_insert', keyValues(key)))),
+      list: async (projectId) => (await inProject(projectId, () => query<KeyRow>('keys_list', [projectId]))).rows.map(toKey),
+      // By key id, from the CLI: no project to charge it to.
       revoke: async (keyId, at) => (await query('keys_revoke', [at, keyId])).rowCount === 1,
       findByHash: async (hash) => {
-        const row = (await query<KeyRow>('keys_find_by_hash', [hash])).rows[0];
-        return row && toKey(row);
+        const { rows } = await guarded(() =>
+          authPool.query<KeyRow>({ name: 'keys_find_by_hash', text: q.keys_find_by_hash, values: [hash] }),
+        );
+        return rows[0] && toKey(rows[0]);
       },
     };
     this.contacts = {
-      upsertByEmail: (projectId, email, decide) => this.upsertByEmail(projectId, email, decide),
-      updateById: (projectId, id, decide) => this.updateById(projectId, id, decide),
+      upsertByEmail: (projectId, email, decide) => inProject(projectId, () => this.upsertByEmail(projectId, email, decide)),
+      updateById: (projectId, id, decide) => inProject(projectId, () => this.updateById(projectId, id, decide)),
       getById: async (projectId, id) => {
-        const row = (await query<ContactRow>('contacts_get_by_id', [projectId, id])).rows[0];
+        const row = (await inProject(projectId, () => query<ContactRow>('contacts_get_by_id', [projectId, id]))).rows[0];
         return row && toContact(row);
       },
-      deleteById: async (projectId, id) => (await query('contacts_delete', [projectId, id])).rowCount === 1,
-      listPage: (projectId, pageQuery) => this.listPage(projectId, pageQuery),
-      count: (projectId, filter) => this.count(projectId, filter),
+      deleteById: async (projectId, id) => (await inProject(projectId, () => query('contacts_delete', [projectId, id]))).rowCount === 1,
+      listPage: (projectId, pageQuery) => inProject(projectId, () => this.listPage(projectId, pageQuery)),
+      count: (projectId, filter) => inProject(projectId, () => this.count(projectId, filter)),
       getByEmails: async (projectId, emails) => {
         if (emails.length === 0) return [];
-        return (await query<ContactRow>('contacts_select_by_emails', [projectId, emails])).rows.map(toContact);
+        return (await inProject(projectId, () => query<ContactRow>('contacts_select_by_emails', [projectId, emails]))).rows.map(toContact);
       },
     };
-    this.jobs = new PostgresJobStore(pool, delivery);
+    this.jobs = new PostgresJobStore(pool, delivery, gate);
   }
 
-  static async connect(connectionString: string, settings?: PoolSettings): Promise<PostgresStore> {
+  /**
+   * Connections per process: the main pool (`max`, DATABASE_POOL_SIZE, 10 by
+   * default) + the auth pool (2) + pg-boss's own pool (2, delivery.ts) = 14
+   * by default. One project holds at most `perProject` (4) of the main pool.
+   */
+  static async connect(connectionString: string, settings: PoolSettings = {}): Promise<PostgresStore> {
+    const max = settings.max ?? 10;
+    const perProject = settings.perProject ?? Math.max(1, Math.min(4, max - 1));
     const pool = createPool(connectionString, settings);
-    return new PostgresStore(pool, new JobDelivery(connectionString));
+    const authPool = createPool(connectionString, { ...settings, max: AUTH_POOL_SIZE }, 'rolodex-auth');
+    const gate = new ProjectGate(perProject, settings.connectTimeoutMs ?? 5000);
+    return new PostgresStore(pool, authPool, new JobDelivery(connectionString), gate, settings);
   }
 
   async migrate(): Promise<void> {
@@ -122,15 +148,16 @@ export class PostgresStore implements Store {
     });
   }
 
+  /** On the auth pool: /ready answers whether the database does, not whether a project has left room. */
   async ping(): Promise<void> {
-    await guarded(() => this.pool.query('SELECT 1'));
+    await guarded(() => this.authPool.query('SELECT 1'));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.delivery.close();
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.authPool.end()]);
   }
 
   private async upsertByEmail(projectId: string, email: string, decide: DecideContact) {
@@ -186,7 +213,10 @@ export class PostgresStore implements Store {
   private async listPage(projectId: string, query: ContactPageQuery): Promise<ContactRecord[]> {
     const { where, params } = contactsWhere(projectId, query);
     const text = contactsListPageSql(where, params.length + 1);
-    const { rows } = await guarded(() => this.pool.query<ContactRow>(text, [...params, query.limit]));
+    const values = [...params, query.limit];
+    const { rows } = query.search === undefined
+      ? await guarded(() => this.pool.query<ContactRow>(text, values))
+      : await timedSearch(this.pool, this.searchTimeoutMs, (client) => client.query<ContactRow>(text, values));
     return rows.map(toContact);
   }
 
@@ -198,7 +228,9 @@ export class PostgresStore implements Store {
       return countOf(rows[0], filter.subscribed);
     }
     const { where, params } = contactsWhere(projectId, filter);
-    const { rows } = await guarded(() => this.pool.query<{ n: number }>(contactsCountMatchingSql(where), params));
+    const { rows } = await timedSearch(this.pool, this.searchTimeoutMs, (client) =>
+      client.query<{ n: number }>(contactsCountMatchingSql(where), params),
+    );
     return rows[0]?.n ?? 0;
   }
 }

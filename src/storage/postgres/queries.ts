@@ -7,6 +7,9 @@ const JOB_COLUMNS = `project_id, id, type, state, payload::text AS payload, prog
   failed_reason, attempts, created_at, started_at, finished_at`;
 
 export const queries = {
+  // A search's own time bound, for the rest of its transaction only.
+  search_time_limit: "SELECT set_config('statement_timeout', $1, true)",
+
   projects_insert: 'INSERT INTO projects (id, name, created_at) VALUES ($1, $2, $3)',
   projects_get: 'SELECT id, name, created_at FROM projects WHERE id = $1',
 

@@ -1,0 +1,51 @@
+// The time bound on searches (SEARCH_TIMEOUT_MS) on PostgreSQL: a search
+// that runs past it is stopped by the database and answered with a 503 that
+// says so; the bound is the search's own (SET LOCAL), so the connection goes
+// back to the pool with the general statement timeout.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { hasPostgres, json } from '../support/app.js';
+import type { Auth } from '../support/contacts.js';
+import { startPostgresApp, type PostgresTestApp } from '../support/postgres-app.js';
+
+const CONTACTS = 50_000;
+
+describe('search time bound on PostgreSQL', { skip: !hasPostgres && 'no PostgreSQL in this run' }, () => {
+  let t: PostgresTestApp;
+  let auth: Auth;
+  before(async () => {
+    // One connection, so every query after the cut-off search runs on the very connection it used.
+    t = await startPostgresApp({ max: 1, perProject: 1, searchTimeoutMs: 1 });
+    const project = await t.project('big');
+    auth = project.auth;
+    // Enough rows that counting the matches takes well over 1 ms.
+    await t.observer.query(
+      `INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
+       SELECT $1, gen_random_uuid(), 'user' || n || '@example.com', true, '{}', n, n FROM generate_series(1, ${CONTACTS}) AS n`,
+      [project.project.id],
+    );
+  });
+  after(async () => t?.close());
+
+  test('a search past SEARCH_TIMEOUT_MS is a 503 SERVICE_UNAVAILABLE that names the bound', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/contacts?search=example', headers: auth });
+    assert.equal(response.statusCode, 503, response.body);
+    const { error } = json(response);
+    assert.equal(error.code, 'SERVICE_UNAVAILABLE');
+    assert.match(error.message, /^The search took longer than 1 ms and was stopped/);
+    assert.equal(response.headers['retry-after'], '1');
+  });
+
+  test('the bound does not outlive the search: the same connection keeps the general timeout', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/contacts?search=example', headers: auth });
+    assert.equal(response.statusCode, 503);
+    assert.equal(t.store.pool.totalCount, 1);
+    const { rows } = await t.store.pool.query<{ statement_timeout: string }>('SHOW statement_timeout');
+    assert.equal(rows[0]!.statement_timeout, '30s');
+    // Would be cancelled after 1 ms if the search's bound had stayed on the connection.
+    await t.store.pool.query('SELECT pg_sleep(0.05)');
+    const list = await t.app.inject({ method: 'GET', url: '/contacts?limit=1', headers: auth });
+    assert.equal(list.statusCode, 200, list.body);
+    assert.equal(json(list).total, CONTACTS);
+  });
+});
