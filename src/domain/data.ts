@@ -75,7 +75,7 @@ export function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): bo
  * number too large for a double (JSON.parse reads 1e400 as Infinity, which
  * JSON.stringify would silently store as null).
  */
-function valueProblem(value: JsonValue, levels: number): 'depth' | 'number' | undefined {
+export function valueProblem(value: JsonValue, levels: number): 'depth' | 'number' | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'number';
   if (typeof value !== 'object' || value === null) return undefined;
   if (levels === 0) return 'depth';

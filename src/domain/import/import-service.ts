@@ -80,8 +80,9 @@ export class ImportService {
     let result = newImportResult(inspected.totalRows, layout.format, layout.encoding);
     const rows: PreviewRow[] = [];
     const observer = {
-      applied(row: ImportRow, contact: ContactRecord) {
+      applied(row: ImportRow, now: () => ContactRecord) {
         if (rows.length < PREVIEW_ROWS) {
+          const contact = now();
           rows.push({ row: row.row, email: contact.email, subscribed: contact.subscribed, data: parseData(contact.dataJson) });
         }
       },

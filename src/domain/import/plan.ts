@@ -5,7 +5,9 @@
 // the `resubscribe` option says so (the row's other changes still apply,
 // and the contact is counted in keptUnsubscribedCount).
 import type { ContactRecord, ContactWrites } from '../../storage/store.js';
-import { initialDataJson, newContact, reviseContact } from '../contacts.js';
+import { newContact } from '../contacts.js';
+import type { DataPatch } from '../data.js';
+import { DataDraft } from '../data-draft.js';
 import { AppError } from '../errors.js';
 import type { ImportOptions } from './options.js';
 import { isRowError, type ImportRow, type RowError } from './read-file.js';
@@ -36,17 +38,68 @@ export interface BatchCounts {
   failures: RowError[];
 }
 
-/** What one row does to the contact it names (`current`, if any), under the options. */
-function applyRow(current: ContactRecord | undefined, row: ImportRow, options: ImportOptions): { next: ContactRecord; kept: boolean } {
-  if (!current) return { next: newContact(row.email, row.subscribed ?? options.subscribed, initialDataJson(row.data)), kept: false };
-  const kept = row.subscribed === true && !current.subscribed && !options.resubscribe;
-  const next = reviseContact(current, { subscribed: kept ? undefined : row.subscribed, data: row.data });
-  return { next, kept };
+/**
+ * A contact as the batch leaves it so far. Its data stays a draft until the
+ * batch is written, so a row costs its own cells, however many rows of the
+ * batch name the same contact.
+ */
+class Working {
+  private draft: DataDraft | undefined;
+  private dataChanged = false;
+
+  constructor(
+    /** As stored before the batch; undefined for a contact the batch creates. */
+    readonly stored: ContactRecord | undefined,
+    private state: Omit<ContactRecord, 'dataJson'>,
+    private readonly storedJson: string,
+  ) {}
+
+  static created(row: ImportRow, subscribed: boolean): Working {
+    const contact = newContact(row.email, subscribed, '{}');
+    const working = new Working(undefined, contact, '{}');
+    working.patchData(row.data);
+    return working;
+  }
+
+  static of(stored: ContactRecord): Working {
+    return new Working(stored, stored, stored.dataJson);
+  }
+
+  get subscribed(): boolean {
+    return this.state.subscribed;
+  }
+
+  /** Applies a row: its data first (which may break a limit and throw, changing nothing), then its subscription. */
+  revise(data: DataPatch, subscribed: boolean | undefined): void {
+    const changesData = Object.keys(data).length > 0 && this.data().changedBy(data);
+    const changesSubscription = subscribed !== undefined && subscribed !== this.state.subscribed;
+    if (!changesData && !changesSubscription) return;
+    if (changesData) this.patchData(data);
+    const updatedAt = Math.max(Date.now(), this.state.updatedAt + 1);
+    this.state = { ...this.state, subscribed: subscribed ?? this.state.subscribed, updatedAt };
+  }
+
+  /** The contact now, or undefined when nothing changed since it was stored. */
+  result(): ContactRecord | undefined {
+    const dataJson = this.dataChanged ? this.draft!.toJson() : this.storedJson;
+    if (this.stored && !this.dataChanged && this.state === this.stored) return undefined;
+    return { ...this.state, dataJson };
+  }
+
+  private data(): DataDraft {
+    return (this.draft ??= DataDraft.parse(this.storedJson));
+  }
+
+  private patchData(data: DataPatch): void {
+    if (Object.keys(data).length === 0) return;
+    this.data().apply(data);
+    this.dataChanged = true;
+  }
 }
 
 /** Told of each row's outcome in row order (the preview shows the first few). */
 export interface RowObserver {
-  applied(row: ImportRow, contact: ContactRecord): void;
+  applied(row: ImportRow, contact: () => ContactRecord): void;
   failed(failure: RowError): void;
 }
 
@@ -62,7 +115,7 @@ export function planImportBatch(
   observer?: RowObserver,
 ): { writes: ContactWrites; counts: BatchCounts } {
   const stored = new Map(existing.map((contact) => [contact.email, contact]));
-  const latest = new Map<string, ContactRecord>();
+  const working = new Map<string, Working>();
   const counts: BatchCounts = { createdCount: 0, updatedCount: 0, keptUnsubscribedCount: 0, failures: [] };
   for (const row of rows) {
     if (isRowError(row)) {
@@ -70,14 +123,23 @@ export function planImportBatch(
       observer?.failed(row);
       continue;
     }
-    const current = latest.get(row.email) ?? stored.get(row.email);
+    let contact = working.get(row.email);
+    const storedContact = stored.get(row.email);
     try {
-      const { next, kept } = applyRow(current, row, options);
-      latest.set(row.email, next);
-      if (current) counts.updatedCount++;
-      else counts.createdCount++;
-      if (kept) counts.keptUnsubscribedCount++;
-      observer?.applied(row, next);
+      if (!contact && !storedContact) {
+        contact = Working.created(row, row.subscribed ?? options.subscribed);
+        counts.createdCount++;
+      } else {
+        contact ??= Working.of(storedContact!);
+        // Never back to subscribed unless asked: the row's other changes still apply.
+        const kept = row.subscribed === true && !contact.subscribed && !options.resubscribe;
+        contact.revise(row.data, kept ? undefined : row.subscribed);
+        counts.updatedCount++;
+        if (kept) counts.keptUnsubscribedCount++;
+      }
+      working.set(row.email, contact);
+      const current = contact;
+      observer?.applied(row, () => current.result() ?? current.stored!);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const failure = { row: row.row, email: row.email, error: error.errors?.[0]?.message ?? error.message, source: row.source };
@@ -86,10 +148,11 @@ export function planImportBatch(
     }
   }
   const writes: ContactWrites = { inserts: [], updates: [], deletes: [] };
-  for (const [email, contact] of latest) {
-    const before = stored.get(email);
-    if (!before) writes.inserts.push(contact);
-    else if (contact !== before) writes.updates.push(contact);
+  for (const contact of working.values()) {
+    const result = contact.result();
+    if (!result) continue;
+    if (contact.stored) writes.updates.push(result);
+    else writes.inserts.push(result);
   }
   return { writes, counts };
 }
