@@ -78,7 +78,7 @@ export class JobService {
   }
 
   async acceptImport(projectId: string, file: Buffer, options: ImportOptions): Promise<string> {
-    const { payload, result } = importJob(file, options);
+    const { payload, result } = await importJob(file, options);
     return this.queue(queuedJob(projectId, 'import', payload, result), file);
   }
 

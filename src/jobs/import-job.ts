@@ -14,7 +14,7 @@ export async function runImportJob(context: JobContext): Promise<JobOutcome> {
   const file = await store.jobs.readFile(job.projectId, job.id);
   if (!file) return failJob(context, 'The uploaded file is no longer available');
   const layout = JSON.parse(job.payloadJson) as ImportLayout;
-  const opened = openFile(file, layout);
+  const opened = await openFile(file, layout);
   let result = JSON.parse(job.resultJson) as ImportResult;
 
   const applyBatch = async (batch: (ImportRow | RowError)[], final: boolean): Promise<boolean> => {

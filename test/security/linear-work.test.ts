@@ -65,14 +65,14 @@ describe('work that grows linearly with the input', () => {
 
   test('delimiter detection reads 5 MiB of blank lines before the header in one pass', HANG, async () => {
     const file = Buffer.from('\n'.repeat(5 * 1024 * 1024 - 64) + 'email;name\na@b.co;Ada\n');
-    const inspected = inspectFile(file, DEFAULT_OPTIONS);
+    const inspected = await inspectFile(file, DEFAULT_OPTIONS);
     assert.equal(inspected.layout.delimiter, ';');
     assert.deepEqual(inspected.columns?.headers, ['email', 'name']);
     assert.equal(inspected.totalRows, 1);
   });
 
   test('blank lines of spaces, tabs and CRs before the header are skipped as before', async () => {
-    const inspected = inspectFile(Buffer.from(' \r\n  \n\r\nemail\tname\na@b.co\tAda\n'), DEFAULT_OPTIONS);
+    const inspected = await inspectFile(Buffer.from(' \r\n  \n\r\nemail\tname\na@b.co\tAda\n'), DEFAULT_OPTIONS);
     assert.equal(inspected.layout.delimiter, '\t');
   });
 });

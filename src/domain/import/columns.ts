@@ -7,7 +7,8 @@ import { codePointLength } from '../text.js';
 import { ColumnTyping, type ColumnType } from './cells.js';
 import { fileError } from './decode.js';
 import { validationError } from '../errors.js';
-import type { ColumnMapping } from './options.js';
+import type { ColumnMapping, ColumnTarget } from './options.js';
+import { Pacer } from '../pacer.js';
 
 const MAX_HEADER_LENGTH = 100;
 
@@ -56,9 +57,11 @@ function headerList(headers: string[]): string {
   return headers.length > 20 ? `${shown} and ${headers.length - 20} more` : shown;
 }
 
-export function checkHeaders(headers: string[]): void {
+export async function checkHeaders(headers: string[]): Promise<void> {
   const seen = new Map<string, string>();
-  headers.forEach((name, index) => {
+  const pacer = new Pacer();
+  for (let index = 0; index < headers.length; index++) {
+    const name = headers[index]!;
     if (name.length === 0) throw fileError(`Header ${index + 1} is empty: every column needs a name`);
     if (codePointLength(name) > MAX_HEADER_LENGTH) {
       throw fileError(`Header ${index + 1} is longer than ${MAX_HEADER_LENGTH} characters`);
@@ -67,14 +70,30 @@ export function checkHeaders(headers: string[]): void {
     const first = seen.get(folded);
     if (first !== undefined) throw fileError(`Duplicate header "${name}" (same as "${first}")`);
     seen.set(folded, name);
-  });
+    const pause = pacer.step();
+    if (pause) await pause;
+  }
 }
 
 /** The one column named `name`, else the one whose name is among `aliases`; more than one is refused. */
-function findColumn(headers: string[], name: string, aliases: Set<string>, free: (index: number) => boolean, what: string): number | undefined {
-  const named = headers.findIndex((header, index) => free(index) && header.toLowerCase() === name);
-  if (named !== -1) return named;
-  const candidates = headers.flatMap((header, index) => (free(index) && aliases.has(squeezed(header)) ? [index] : []));
+async function findColumn(
+  headers: string[],
+  name: string,
+  aliases: Set<string>,
+  available: (index: number) => boolean,
+  what: string,
+): Promise<number | undefined> {
+  const candidates: number[] = [];
+  const pacer = new Pacer();
+  for (let index = 0; index < headers.length; index++) {
+    const header = headers[index]!;
+    if (available(index)) {
+      if (header.toLowerCase() === name) return index;
+      if (aliases.has(squeezed(header))) candidates.push(index);
+    }
+    const pause = pacer.step();
+    if (pause) await pause;
+  }
   if (candidates.length > 1) {
     throw fileError(
       `More than one column could be the ${what} column (${headerList(candidates.map((i) => headers[i]!))}): ` +
@@ -85,34 +104,25 @@ function findColumn(headers: string[], name: string, aliases: Set<string>, free:
 }
 
 /** The role of every column, before types are known. */
-export function planColumns(headers: string[], mapping: ColumnMapping | undefined): ImportColumns {
-  const byHeader = new Map(headers.map((header, index) => [header.toLowerCase(), index]));
-  const mapped = new Map<number, ColumnMapping[string]>();
-  const problems: FieldError[] = [];
-  for (const [header, target] of Object.entries(mapping ?? {})) {
-    const index = byHeader.get(header.toLowerCase());
-    if (index === undefined) problems.push({ field: `mapping.${header}`, message: `The file has no column "${header}"; its headers are ${headerList(headers)}` });
-    else mapped.set(index, target);
-  }
-  if (problems.length > 0) throw validationError(problems);
-
+export async function planColumns(headers: string[], mapping: ColumnMapping | undefined): Promise<ImportColumns> {
+  const mapped = await mappedColumns(headers, mapping);
   const mappedTo = (role: 'email' | 'subscribed') => [...mapped].filter(([, target]) => target === role).map(([index]) => index);
   const free = (index: number) => !mapped.has(index);
   // A column mapped to a role takes it; failing that, the column named so, or
   // the one with a name real exports use. A column named `email` or
   // `subscribed` that the mapping leaves alone still claims its role, so
   // mapping another column to it is a conflict, not a silent choice.
-  const claim = (role: 'email' | 'subscribed', aliases: Set<string>, what: string, taken: number[]): number[] => {
+  const claim = async (role: 'email' | 'subscribed', aliases: Set<string>, what: string, taken: number[]): Promise<number[]> => {
     const chosen = mappedTo(role);
     const available = (index: number) => free(index) && !taken.includes(index);
     if (chosen.length === 0) {
-      const found = findColumn(headers, role, aliases, available, what);
+      const found = await findColumn(headers, role, aliases, available, what);
       return found === undefined ? [] : [found];
     }
-    const named = headers.findIndex((header, index) => available(index) && header.toLowerCase() === role);
-    return named === -1 ? chosen : [...chosen, named];
+    const named = await findColumn(headers, role, new Set(), available, what);
+    return named === undefined ? chosen : [...chosen, named];
   };
-  const emails = claim('email', EMAIL_ALIASES, 'email', []);
+  const emails = await claim('email', EMAIL_ALIASES, 'email', []);
   if (emails.length === 0) {
     throw fileError(
       `No email column: the headers are ${headerList(headers)}. Name the column "email", or say which it is in "mapping", e.g. {"${headers[0]}": "email"}`,
@@ -121,7 +131,7 @@ export function planColumns(headers: string[], mapping: ColumnMapping | undefine
   if (emails.length > 1) {
     throw validationError([{ field: 'mapping', message: `More than one email column: ${headerList(emails.map((i) => headers[i]!))}; map the others to null or to a data key` }]);
   }
-  const subscribedColumns = claim('subscribed', SUBSCRIBED_ALIASES, 'subscription', emails);
+  const subscribedColumns = await claim('subscribed', SUBSCRIBED_ALIASES, 'subscription', emails);
   if (subscribedColumns.length > 1) {
     throw validationError([{ field: 'mapping', message: `More than one subscription column: ${headerList(subscribedColumns.map((i) => headers[i]!))}; map the others to null or to a data key` }]);
   }
@@ -129,8 +139,12 @@ export function planColumns(headers: string[], mapping: ColumnMapping | undefine
   const email = emails[0]!;
   const subscribed = subscribedColumns[0];
   const data: (DataColumn | undefined)[] = new Array(headers.length);
-  const keys = new Map<string, string>();
+  // Headers are unique (checkHeaders), so two columns can share a key only through the mapping.
+  const keys = mapped.size > 0 ? new Map<string, string>() : undefined;
+  const pacer = new Pacer();
   for (let index = 0; index < headers.length; index++) {
+    const pause = pacer.step();
+    if (pause) await pause;
     if (index === email || index === subscribed) continue;
     const target = mapped.get(index);
     if (target === null || target === 'email' || target === 'subscribed') continue;
@@ -140,14 +154,36 @@ export function planColumns(headers: string[], mapping: ColumnMapping | undefine
         : typeof target === 'string'
           ? { index, key: target, type: 'string', forced: false }
           : { index, key: target.key, type: target.type, forced: true };
-    const other = keys.get(column.key);
+    const other = keys?.get(column.key);
     if (other !== undefined) {
       throw validationError([{ field: 'mapping', message: `Two columns, "${other}" and "${headers[index]}", would both write the data key "${column.key}"` }]);
     }
-    keys.set(column.key, headers[index]!);
+    keys?.set(column.key, headers[index]!);
     data[index] = column;
   }
   return { headers, email, subscribed, data };
+}
+
+/** The columns the mapping names, by index; a header the file does not have is a 400. */
+async function mappedColumns(headers: string[], mapping: ColumnMapping | undefined): Promise<Map<number, ColumnTarget>> {
+  const mapped = new Map<number, ColumnTarget>();
+  const entries = Object.entries(mapping ?? {});
+  if (entries.length === 0) return mapped;
+  const byHeader = new Map<string, number>();
+  const pacer = new Pacer();
+  for (let index = 0; index < headers.length; index++) {
+    byHeader.set(headers[index]!.toLowerCase(), index);
+    const pause = pacer.step();
+    if (pause) await pause;
+  }
+  const problems: FieldError[] = [];
+  for (const [header, target] of entries) {
+    const index = byHeader.get(header.toLowerCase());
+    if (index === undefined) problems.push({ field: `mapping.${header}`, message: `The file has no column "${header}"; its headers are ${headerList(headers)}` });
+    else mapped.set(index, target);
+  }
+  if (problems.length > 0) throw validationError(problems.slice(0, 100), problems.length);
+  return mapped;
 }
 
 /** Decides the type of every data column not forced by `mapping`, from all of its cells. */
@@ -164,11 +200,9 @@ export class ColumnTypes {
     typing.see(text, protectedText);
   }
 
-  /** The columns with their types decided. */
+  /** The columns with their types decided (in place: the columns are this file's own). */
   decide(): ImportColumns {
-    const data = this.columns.data.map((column) =>
-      column && !column.forced ? { ...column, type: this.typings.get(column.index)?.type ?? 'string' } : column,
-    );
-    return { ...this.columns, data };
+    for (const [index, typing] of this.typings) this.columns.data[index]!.type = typing.type;
+    return this.columns;
   }
 }

@@ -5,6 +5,7 @@ import type { ContactRecord, JobRecord, Store } from '../../storage/store.js';
 import type { JobService } from '../jobs.js';
 import { parseData, type ContactData } from '../data.js';
 import type { ImportColumns } from './columns.js';
+import { Pacer } from '../pacer.js';
 import { roleOf } from './columns.js';
 import type { ImportOptions } from './options.js';
 import { addCounts, emailsOf, MAX_REPORTED_ERRORS, newImportResult, planImportBatch, type ImportResult } from './plan.js';
@@ -53,8 +54,8 @@ function previewColumns(columns: ImportColumns | null, samples: string[][]): Pre
 }
 
 /** The payload and first result of the job that imports `file`: a 400 for what an upload refuses. */
-export function importJob(file: Buffer, options: ImportOptions): { payload: ImportLayout; result: ImportResult } {
-  const { layout, totalRows } = inspectFile(file, options);
+export async function importJob(file: Buffer, options: ImportOptions): Promise<{ payload: ImportLayout; result: ImportResult }> {
+  const { layout, totalRows } = await inspectFile(file, options);
   return { payload: layout, result: newImportResult(totalRows, layout.format, layout.encoding) };
 }
 
@@ -75,7 +76,7 @@ export class ImportService {
 
   /** The import's preview: every row planned against the project's contacts as they are, nothing written. */
   async preview(projectId: string, file: Buffer, options: ImportOptions): Promise<ImportPreview> {
-    const inspected = inspectFile(file, options);
+    const inspected = await inspectFile(file, options);
     const { layout } = inspected;
     let result = newImportResult(inspected.totalRows, layout.format, layout.encoding);
     const rows: PreviewRow[] = [];
@@ -97,9 +98,12 @@ export class ImportService {
       result = addCounts(result, counts, batch.length);
       batch = [];
     };
-    for (const row of openFile(file, layout).rows()) {
+    const pacer = new Pacer();
+    for (const row of (await openFile(file, layout)).rows()) {
       batch.push(row);
       if (batch.length >= IMPORT_BATCH_SIZE) await plan();
+      const pause = pacer.step();
+      if (pause) await pause;
     }
     await plan();
     return {

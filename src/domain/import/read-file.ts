@@ -12,6 +12,7 @@ import { CsvSyntaxError, parseCsv, type CsvRecordText } from './csv-parser.js';
 import { decodeFile, fileError, type Encoding } from './decode.js';
 import { readNdjsonLine, ndjsonLines } from './ndjson.js';
 import type { Delimiter, ImportOptions } from './options.js';
+import { Pacer } from '../pacer.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
 
@@ -57,6 +58,8 @@ export interface InspectedFile {
   samples: string[][];
 }
 
+const [QUOTE, LF, CR, COMMA, SEMICOLON, TAB, PIPE, SPACE, NBSP, BOM] = [0x22, 0x0a, 0x0d, 0x2c, 0x3b, 0x09, 0x7c, 0x20, 0xa0, 0xfeff];
+
 const TYPE_LETTERS: Record<ColumnType, string> = { string: 's', number: 'n', boolean: 'b' };
 const LETTER_TYPES: Record<string, ColumnType> = { s: 'string', n: 'number', b: 'boolean' };
 const MAX_SAMPLES = 5;
@@ -74,16 +77,16 @@ export function detectDelimiter(text: string): Delimiter {
   let quoted = false;
   let content = false;
   for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (char === '"') quoted = !quoted;
-    else if (!quoted && (char === '\n' || char === '\r')) {
-      if (content) break;
-      continue;
-    } else if (!quoted && char in counts) {
-      counts[char as Delimiter]++;
+    const code = text.charCodeAt(i);
+    if (code === QUOTE) {
+      quoted = !quoted;
       content = true;
-    }
-    if (char.trim() !== '') content = true;
+    } else if (!quoted && (code === LF || code === CR)) {
+      if (content) break;
+    } else if (!quoted && (code === COMMA || code === SEMICOLON || code === TAB || code === PIPE)) {
+      counts[String.fromCharCode(code) as Delimiter]++;
+      content = true;
+    } else if (code !== SPACE && code !== TAB && code !== NBSP && code !== BOM) content = true;
   }
   let best: Delimiter = ',';
   for (const delimiter of [';', '\t', '|'] as const) if (counts[delimiter] > counts[best]) best = delimiter;
@@ -106,12 +109,20 @@ function headersOf(record: CsvRecordText | undefined): string[] {
   return record.cells.map((name) => name.trim());
 }
 
-/** Checks a whole file as an import requires before anything is queued, and finds its layout. */
-export function inspectFile(bytes: Buffer, options: ImportOptions): InspectedFile {
+/**
+ * Checks a whole file as an import requires before anything is queued, and
+ * finds its layout. In slices (see pacer.ts): a 5 MiB file is 80,000 records.
+ */
+export async function inspectFile(bytes: Buffer, options: ImportOptions): Promise<InspectedFile> {
   const { text, encoding } = decodeFile(bytes, options.encoding);
+  const pacer = new Pacer();
   if (isNdjson(text)) {
     let totalRows = 0;
-    for (const _line of ndjsonLines(text)) totalRows++;
+    for (const _line of ndjsonLines(text)) {
+      totalRows++;
+      const pause = pacer.step();
+      if (pause) await pause;
+    }
     return {
       layout: { format: 'ndjson', encoding, delimiter: null, types: null, options },
       totalRows,
@@ -124,9 +135,8 @@ export function inspectFile(bytes: Buffer, options: ImportOptions): InspectedFil
   const all = records(text, delimiter);
   const header = all.next().value as CsvRecordText | undefined;
   const headers = headersOf(header);
-  checkHeaders(headers);
-  const planned = planColumns(headers, options.mapping);
-  const types = new ColumnTypes(planned);
+  await checkHeaders(headers);
+  const types = new ColumnTypes(await planColumns(headers, options.mapping));
   const samples: string[][] = [];
   let totalRows = 0;
   for (const { cells } of all) {
@@ -142,12 +152,16 @@ export function inspectFile(bytes: Buffer, options: ImportOptions): InspectedFil
       const columnSamples = (samples[index] ??= []);
       if (columnSamples.length < MAX_SAMPLES) columnSamples.push(unprotected ?? cell);
     }
+    const pause = pacer.step();
+    if (pause) await pause;
   }
   const columns = types.decide();
   let letters = '';
   for (let index = 0; index < headers.length; index++) {
     const column = columns.data[index];
     letters += column ? TYPE_LETTERS[column.type] : '-';
+    const pause = pacer.step();
+    if (pause) await pause;
   }
   return {
     layout: { format: 'csv', encoding, delimiter, types: letters, options },
@@ -159,12 +173,12 @@ export function inspectFile(bytes: Buffer, options: ImportOptions): InspectedFil
 }
 
 /** The columns of a file already inspected, as the upload check decided them. */
-function columnsOf(headers: string[], layout: ImportLayout): ImportColumns {
-  const planned = planColumns(headers, layout.options.mapping);
-  const data = planned.data.map((column) =>
-    column && !column.forced ? { ...column, type: LETTER_TYPES[layout.types![column.index]!] ?? 'string' } : column,
-  );
-  return { ...planned, data };
+async function columnsOf(headers: string[], layout: ImportLayout): Promise<ImportColumns> {
+  const columns = await planColumns(headers, layout.options.mapping);
+  for (const column of columns.data) {
+    if (column && !column.forced) column.type = LETTER_TYPES[layout.types![column.index]!] ?? 'string';
+  }
+  return columns;
 }
 
 const cellError = (header: string, cell: string, type: ColumnType) =>
@@ -209,7 +223,7 @@ export interface OpenedFile {
 }
 
 /** A file already inspected, read again with the layout the upload check found. */
-export function openFile(bytes: Buffer, layout: ImportLayout): OpenedFile {
+export async function openFile(bytes: Buffer, layout: ImportLayout): Promise<OpenedFile> {
   const { text } = decodeFile(bytes, layout.encoding);
   if (layout.format === 'ndjson') {
     return {
@@ -224,7 +238,7 @@ export function openFile(bytes: Buffer, layout: ImportLayout): OpenedFile {
     };
   }
   const header = records(text, layout.delimiter!).next().value as CsvRecordText | undefined;
-  const columns = columnsOf(headersOf(header), layout);
+  const columns = await columnsOf(headersOf(header), layout);
   return {
     headerSource: text.slice(header!.start, header!.end),
     *rows(skip = 0) {
