@@ -116,12 +116,14 @@ for (const kind of storeKinds()) {
       assert.equal(again.statusCode, 200, again.body);
       assert.deepEqual(json(again), json(created), 'the same deep value again is no change');
       assert.equal((await patchContact(t, auth, json(created).id, { data: { b: 1 } })).statusCode, 200);
+      // Past 128 levels the body is refused before it is parsed, on `body`.
       for (const levels of [101, 5000, 100_000]) {
+        const field = levels > 127 ? 'body' : 'data';
         for (const response of [await raw('POST', '/contacts', body(levels, email())), await raw('POST', '/contacts', body(levels, address))]) {
-          assertError(response, 400, { code: 'VALIDATION_ERROR', errors: [{ field: 'data', message: /at most 100 levels/ }] });
+          assertError(response, 400, { code: 'VALIDATION_ERROR', errors: [{ field, message: /at most 100 levels/ }] });
         }
         const patched = await raw('PATCH', `/contacts/${json(created).id}`, `{"data":{"a":${nested(levels)}}}`);
-        assertError(patched, 400, { code: 'VALIDATION_ERROR', errors: [{ field: 'data', message: /at most 100 levels/ }] });
+        assertError(patched, 400, { code: 'VALIDATION_ERROR', errors: [{ field, message: /at most 100 levels/ }] });
       }
     });
 
