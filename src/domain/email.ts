@@ -19,7 +19,8 @@ export function couldBeInEmail(text: string): boolean {
 }
 
 export function isValidEmail(email: string): boolean {
-  if (!couldBeInEmail(email)) return false;
+  // 254 characters are at most 508 UTF-16 units: a longer text fails without being scanned.
+  if (email.length > 2 * MAX_LENGTH || !couldBeInEmail(email)) return false;
   if (email.length === 0 || codePointLength(email) > MAX_LENGTH) return false;
   const at = email.indexOf('@');
   if (at <= 0 || at !== email.lastIndexOf('@')) return false;

@@ -3,7 +3,6 @@
 // counters and its failed rows) commits in one transaction, so a worker
 // killed at any instant resumes, from processedRows, with every row applied
 // exactly once. What the rows mean is the domain's (src/domain/import/).
-import { IMPORT_BATCH_SIZE } from '../domain/import/import-service.js';
 import { addCounts, emailsOf, planImportBatch, progressOf, type ImportResult } from '../domain/import/plan.js';
 import { openFile, type ImportLayout, type ImportRow, type RowError } from '../domain/import/read-file.js';
 import type { ImportFailure } from '../storage/store.js';
@@ -43,7 +42,7 @@ export async function runImportJob(context: JobContext): Promise<JobOutcome> {
   let batch: (ImportRow | RowError)[] = [];
   for (const row of opened.rows(result.processedRows)) {
     batch.push(row);
-    if (batch.length < IMPORT_BATCH_SIZE) continue;
+    if (batch.length < store.jobs.stepSize) continue;
     if (!(await applyBatch(batch, false))) return 'lost';
     batch = [];
     if (context.stopping()) return 'stopped';

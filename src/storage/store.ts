@@ -169,6 +169,12 @@ export type PlanJobStep = (existing: ContactRecord[]) => { writes: ContactWrites
 
 export interface JobStore {
   /**
+   * Rows a job applies per step. SQLite runs a step on the event loop that
+   * every request shares, so its steps are small; PostgreSQL's run in the
+   * database, and larger steps make fewer round trips.
+   */
+  readonly stepSize: number;
+  /**
    * Stores the job (and its uploaded file) and makes it deliverable, in one
    * transaction; false, with nothing stored, when the project already has
    * `maxPending` jobs queued or running.

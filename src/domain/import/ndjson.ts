@@ -4,7 +4,7 @@
 // line that is not such an object is a row error, and the rest go on.
 import { isPlainObject, type DataPatch } from '../data.js';
 import { isValidEmail, normalizeEmail } from '../email.js';
-import type { ImportRow, RowError } from './read-file.js';
+import { echoEmail, type ImportRow, type RowError } from './read-file.js';
 
 /** The non-blank lines of the text, each without its line break. */
 export function* ndjsonLines(text: string): Generator<string> {
@@ -28,7 +28,7 @@ export function readNdjsonLine(row: number, line: string): ImportRow | RowError 
     return { row, email: '', error: 'Not a JSON object on one line', source: line };
   }
   if (!isPlainObject(parsed)) return { row, email: '', error: 'Not a JSON object on one line', source: line };
-  const rawEmail = typeof parsed.email === 'string' ? parsed.email : '';
+  const rawEmail = typeof parsed.email === 'string' ? echoEmail(parsed.email) : '';
   const fail = (error: string): RowError => ({ row, email: rawEmail, error, source: line });
   const unknown = Object.keys(parsed).find((key) => !FIELDS.has(key));
   if (unknown !== undefined) return fail(`Unknown field "${unknown.slice(0, 100)}"`);

@@ -184,11 +184,16 @@ async function columnsOf(headers: string[], layout: ImportLayout): Promise<Impor
 const cellError = (header: string, cell: string, type: ColumnType) =>
   `Column "${header}": "${cell.length > 40 ? `${cell.slice(0, 40)}…` : cell}" is not a ${type}`;
 
+/** An email cell as a row error repeats it: no address is longer than 254 characters, so no more is shown. */
+export function echoEmail(cell: string): string {
+  return cell.length > 256 ? `${cell.slice(0, 254)}…` : cell;
+}
+
 /** A CSV record as a row to upsert, or the reason it is skipped. */
 export function readCsvRow(row: number, cells: string[], source: string, columns: ImportColumns): ImportRow | RowError {
-  const rawEmail = cells[columns.email] ?? '';
+  const rawEmail = echoEmail(cells[columns.email] ?? '');
   if (rawEmail === '') return { row, email: rawEmail, error: 'Missing email address', source };
-  const email = normalizeEmail(rawEmail);
+  const email = normalizeEmail(cells[columns.email]!);
   if (!isValidEmail(email)) return { row, email: rawEmail, error: 'Invalid email address', source };
 
   let subscribed: boolean | undefined;

@@ -23,6 +23,7 @@ import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
 class StepConflict extends Error {}
 
 export class PostgresJobStore implements JobStore {
+  readonly stepSize = 5000;
   constructor(
     private readonly pool: pg.Pool,
     private readonly delivery: JobDelivery,
