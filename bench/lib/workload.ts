@@ -27,6 +27,15 @@ export async function uploadCsv(url: string, key: string, csv: string): Promise<
   return ((await response.json()) as { jobId: string }).jobId;
 }
 
+/** The import's preview of the file: what it would do, answered at once. */
+export async function previewCsv(url: string, key: string, csv: string): Promise<{ counts: { create: number } }> {
+  const form = new FormData();
+  form.append('file', new Blob([csv], { type: 'text/csv' }), 'contacts.csv');
+  const response = await fetch(`${url}/contacts/import/preview`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+  if (response.status !== 200) throw new Error(`preview refused: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { counts: { create: number } };
+}
+
 export async function waitForImport(url: string, key: string, jobId: string): Promise<any> {
   for (;;) {
     const response = await fetch(`${url}/contacts/import/${jobId}`, { headers: { authorization: `Bearer ${key}` } });
