@@ -81,9 +81,21 @@ function boundsErrors(schema: BodySchema, data: unknown): ErrorObject[] | undefi
   if (schema.additionalProperties !== false) return undefined;
   const keys = Object.keys(values);
   if (keys.length <= MAX_LISTED_ERRORS) return undefined;
-  const unknown = keys.filter((key) => !Object.hasOwn(properties, key));
-  return unknown.map((key) => ({ instancePath: '', schemaPath: '', keyword: 'additionalProperties', params: { additionalProperty: key } }));
+  const errors: ErrorObject[] = [];
+  let unknown = 0;
+  for (const key of keys) {
+    if (Object.hasOwn(properties, key)) continue;
+    if (++unknown <= MAX_LISTED_ERRORS) {
+      errors.push({ instancePath: '', schemaPath: '', keyword: 'additionalProperties', params: { additionalProperty: key } });
+    }
+  }
+  // Only the listed ones are made into errors; the rest are only counted.
+  errorTotals.set(errors, unknown);
+  return errors;
 }
+
+/** How many errors there were in all, for lists cut short before they were made. */
+const errorTotals = new WeakMap<ErrorObject[], number>();
 
 function compileForBody(schema: BodySchema) {
   const validate = ajv.compile(schema);
@@ -162,5 +174,5 @@ export function fieldErrors(errors: ErrorObject[], part: string): FieldErrorList
       listed.push({ field, message: field === 'body' && error.keyword === 'type' ? 'Must be a JSON object' : messageOf(error, part) });
     }
   }
-  return { listed, total: seen.size };
+  return { listed, total: errorTotals.get(errors) ?? seen.size };
 }

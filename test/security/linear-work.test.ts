@@ -3,7 +3,8 @@
 // or uses a size at which the old quadratic code would run for hours: the
 // timeout is a backstop against a hang, not a speed assertion.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { startApp, storeKinds, type TestApp } from '../support/app.js';
 import fc from 'fast-check';
 import type { ErrorObject } from 'ajv';
 import { inspectFile } from '../../src/domain/import/read-file.js';
@@ -74,6 +75,31 @@ describe('work that grows linearly with the input', () => {
   test('blank lines of spaces, tabs and CRs before the header are skipped as before', async () => {
     const inspected = await inspectFile(Buffer.from(' \r\n  \n\r\nemail\tname\na@b.co\tAda\n'), DEFAULT_OPTIONS);
     assert.equal(inspected.layout.delimiter, '\t');
+  });
+});
+
+describe('floods of errors over HTTP', () => {
+  const [sqlite] = storeKinds().filter((kind) => kind.name === 'sqlite');
+  let t: TestApp;
+  let auth: { authorization: string };
+  before(async () => {
+    t = await startApp(sqlite!);
+    auth = (await t.project()).auth;
+  });
+  after(async () => t.close());
+
+  test('50,000 unknown fields: the first 100 listed, the rest counted; 80,000 ids: one maxItems error', async () => {
+    const body = `{"email":"a@example.com",${Array.from({ length: 50_000 }, (_, i) => `"f${i}":1`).join(',')}}`;
+    const response = await t.app.inject({ method: 'POST', url: '/contacts', headers: { ...auth, 'content-type': 'application/json' }, payload: body });
+    assert.equal(response.statusCode, 400);
+    const { error } = JSON.parse(response.body);
+    assert.equal(error.errors.length, 100);
+    assert.deepEqual(error.errors[0], { field: 'f0', message: 'Unknown field' });
+    assert.match(error.message, /\(and 49900 more; only the first 100 are listed\)$/);
+    const ids = `{"contactIds":[${Array(80_000).fill(0).join(',')}]}`;
+    const bulk = await t.app.inject({ method: 'POST', url: '/contacts/bulk-delete', headers: { ...auth, 'content-type': 'application/json' }, payload: ids });
+    assert.equal(bulk.statusCode, 400);
+    assert.deepEqual(JSON.parse(bulk.body).error.errors, [{ field: 'contactIds', message: 'Must NOT have more than 1000 items' }]);
   });
 });
 
