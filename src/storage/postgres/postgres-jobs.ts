@@ -191,7 +191,7 @@ export class PostgresJobStore implements JobStore {
       await client.query({
         name: 'import_failures_insert',
         text: q.import_failures_insert,
-        values: [projectId, jobId, f.map((x) => x.row), f.map((x) => x.error), f.map((x) => x.source)],
+        values: [projectId, jobId, JSON.stringify(f)],
       });
     }
     if (progress.outcome) {

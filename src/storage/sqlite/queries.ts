@@ -97,8 +97,7 @@ export const jobQueries = {
   jobs_delete_finished: 'DELETE FROM jobs WHERE finished_at < ?',
   import_failures_delete_finished: `DELETE FROM import_failures
                                     WHERE (project_id, job_id) IN (SELECT project_id, id FROM jobs WHERE finished_at < ?)`,
-  import_failures_insert: `INSERT INTO import_failures (project_id, job_id, row, error, source)
-                           SELECT ?, ?, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`,
+  import_failures_insert: 'INSERT INTO import_failures (project_id, job_id, row, error, source) VALUES (?, ?, ?, ?, ?)',
   import_failures_list: `SELECT row, error, source FROM import_failures
                          WHERE project_id = ? AND job_id = ? AND row > ? ORDER BY row LIMIT ?`,
   // Newest first by id (ids are time-ordered); '~' sorts after every id, for the first page.
