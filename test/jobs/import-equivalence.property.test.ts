@@ -183,7 +183,12 @@ for (const kind of storeKinds()) {
 
           const expected = { createdCount: 0, updatedCount: 0, failureCount: 0, keptUnsubscribedCount: 0, failedRows: [] as number[] };
           // What the import must do that POST /contacts would not: never re-subscribe.
-          const unsubscribed = new Set(s.seeds.filter((seed) => !seed.subscribed).map((seed) => seed.email));
+          // The seeds were posted in order, so the last one for an email decides its state.
+          const unsubscribed = new Set<string>();
+          for (const seed of s.seeds) {
+            if (seed.subscribed) unsubscribed.delete(seed.email);
+            else unsubscribed.add(seed.email);
+          }
           for (const { row, body } of rows) {
             let payload = body;
             const email = body === 'bad' ? '' : String(body.email).trim().toLowerCase();
