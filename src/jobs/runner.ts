@@ -1,14 +1,13 @@
 // The job worker: a few slots that each lease a job from the store, run it
 // step by step, and go back for the next. Nothing about a job lives only
 // here: a job whose worker dies is taken over once its lease runs out (at
-// once, on this machine, when the owning process is gone).
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+// once, when the owning process is surely gone: see worker-identity.ts).
 import type { Logger } from 'pino';
 import type { JobLease, JobRecord, JobType, Store } from '../storage/store.js';
 import { runBulkJob } from './bulk-job.js';
 import { runImportJob } from './import-job.js';
 import { failJob, type JobHandler } from './job-context.js';
+import { newWorkerId, ownerIsGone } from './worker-identity.js';
 
 const HANDLERS: Record<JobType, JobHandler> = {
   import: runImportJob,
@@ -36,19 +35,8 @@ export interface RunnerOptions {
   waitBeforeYieldMs?: number;
 }
 
-function ownerIsGone(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (host !== hostname() || !pid || Number(pid) === process.pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
 export class JobRunner {
-  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  readonly workerId = newWorkerId();
   private readonly store: Store;
   private readonly logger: Logger;
   private readonly concurrency: number;

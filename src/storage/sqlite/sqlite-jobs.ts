@@ -84,7 +84,7 @@ export class SqliteJobStore implements JobStore {
 
   async renew(lease: JobLease): Promise<boolean> {
     const until = Date.now() + lease.leaseMs;
-    return this.statement(q.jobs_renew).run(until, lease.projectId, lease.jobId, lease.workerId).changes === 1;
+    return writeTransaction(this.db, () => this.statement(q.jobs_renew).run(until, lease.projectId, lease.jobId, lease.workerId).changes === 1);
   }
 
   async step(lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean> {
@@ -122,7 +122,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async release(lease: JobLease): Promise<void> {
-    this.statement(q.jobs_release).run(lease.projectId, lease.jobId, lease.workerId);
+    writeTransaction(this.db, () => this.statement(q.jobs_release).run(lease.projectId, lease.jobId, lease.workerId));
   }
 
   async listPage(projectId: string, types: JobType[], limit: number, before?: string): Promise<JobRecord[]> {

@@ -66,9 +66,9 @@ export class SqliteStore implements Store {
       get: async (projectId) => this.getProject(projectId),
     };
     this.keys = {
-      insert: async (key) => void this.statement(queries.keys_insert).run(key),
+      insert: async (key) => void writeTransaction(this.db, () => this.statement(queries.keys_insert).run(key)),
       list: async (projectId) => (this.statement(queries.keys_list).all(projectId) as KeyRow[]).map(toKey),
-      revoke: async (keyId, at) => this.statement(queries.keys_revoke).run(at, keyId).changes === 1,
+      revoke: async (keyId, at) => writeTransaction(this.db, () => this.statement(queries.keys_revoke).run(at, keyId).changes === 1),
       findByHash: async (hash) => {
         const row = this.statement(queries.keys_find_by_hash).get(hash) as KeyRow | undefined;
         return row && toKey(row);
