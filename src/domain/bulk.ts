@@ -1,7 +1,7 @@
 // A bulk job's effect on the contacts it names: subscribe or unsubscribe those
 // not already in that state, or delete them. Ids not in the project (missing,
 // malformed, or another project's) are reported as not found and never touched.
-import type { ContactRecord, ContactWrites } from '../storage/store.js';
+import type { ContactRecord, ContactWrites } from './store.js';
 import { reviseContact } from './contacts.js';
 import type { BulkOperation, BulkResult } from './jobs.js';
 

@@ -6,7 +6,7 @@ import { emptyData, mergeData, parseData, patchChanges, serializeData, type Data
 import { couldBeInEmail, parseEmail } from './email.js';
 import { AppError, notFound } from './errors.js';
 import { isId, newId, timeOfId } from './ids.js';
-import { EmailTakenError, type ContactRecord, type Store } from '../storage/store.js';
+import { EmailTakenError, type ContactRecord, type Store } from './store.js';
 
 export type Contact = ContactRecord;
 

@@ -1,7 +1,7 @@
 // Accepting jobs and reporting on them: CSV imports and bulk subscribe,
 // unsubscribe and delete. Everything is checked before a job is stored; the
 // job row is then the only truth about it (see src/jobs/ for the worker).
-import type { JobRecord, JobType, Store } from '../storage/store.js';
+import type { JobRecord, JobType, Store } from './store.js';
 import { importJob } from './import/import-service.js';
 import type { ImportOptions } from './import/options.js';
 import { AppError, invalidField, notFound } from './errors.js';

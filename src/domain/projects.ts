@@ -3,7 +3,7 @@
 import { AppError, invalidField, notFound } from './errors.js';
 import { isId, newId } from './ids.js';
 import { bearerToken, generateKey, hashKey, type KeyKind } from './keys.js';
-import type { ApiKeyRecord, ProjectRecord, Store } from '../storage/store.js';
+import type { ApiKeyRecord, ProjectRecord, Store } from './store.js';
 import { codePointLength } from './text.js';
 
 export interface CreatedProject {

@@ -20,7 +20,7 @@ import { ContactService } from '../domain/contacts.js';
 import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
 import { DEFAULT_LIMITS, type Limits } from '../config.js';
-import type { Store } from '../storage/store.js';
+import type { Store } from '../domain/store.js';
 import { unsupportedEncoding } from './content-encoding.js';
 import { answerClientError, handleError, sendError } from './error-response.js';
 import { methodTable } from './method-not-allowed.js';

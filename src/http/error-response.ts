@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, validationError, type FieldError } from '../domain/errors.js';
 import { fieldErrors } from './validation.js';
-import { QueryTimeoutError, StoreUnavailableError } from '../storage/store.js';
+import { QueryTimeoutError, StoreUnavailableError } from '../domain/store.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 

@@ -2,7 +2,7 @@
 // job's result are already compact JSON in the store, so they are spliced in
 // rather than parsed and serialised again.
 import type { Contact, ContactPage } from '../domain/contacts.js';
-import type { JobRecord } from '../storage/store.js';
+import type { JobRecord } from '../domain/store.js';
 
 function isoOrNull(time: number | null): string {
   return time === null ? 'null' : `"${new Date(time).toISOString()}"`;

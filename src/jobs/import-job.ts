@@ -5,7 +5,7 @@
 // exactly once. What the rows mean is the domain's (src/domain/import/).
 import { addCounts, emailsOf, planImportBatch, progressOf, type ImportResult } from '../domain/import/plan.js';
 import { openFile, type ImportLayout, type ImportRow, type RowError } from '../domain/import/read-file.js';
-import type { ImportFailure } from '../storage/store.js';
+import type { ImportFailure } from '../domain/store.js';
 import { failJob, yieldToEventLoop, type JobContext, type JobOutcome } from './job-context.js';
 
 export async function runImportJob(context: JobContext): Promise<JobOutcome> {

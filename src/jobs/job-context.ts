@@ -1,6 +1,6 @@
 // What a job handler is given, and what it reports back to the runner.
 import type { Logger } from 'pino';
-import type { JobLease, JobRecord, Store } from '../storage/store.js';
+import type { JobLease, JobRecord, Store } from '../domain/store.js';
 
 export interface JobContext {
   store: Store;

@@ -3,7 +3,7 @@
 // here: a job whose worker dies is taken over once its lease runs out (at
 // once, when the owning process is surely gone: see worker-identity.ts).
 import type { Logger } from 'pino';
-import type { JobLease, JobRecord, JobType, Store } from '../storage/store.js';
+import type { JobLease, JobRecord, JobType, Store } from '../domain/store.js';
 import { runBulkJob } from './bulk-job.js';
 import { runImportJob } from './import-job.js';
 import { failJob, type JobHandler } from './job-context.js';

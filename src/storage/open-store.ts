@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, type Config } from '../config.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
-import type { Store } from './store.js';
+import type { Store } from '../domain/store.js';
 
 export async function openStore(config: Pick<Config, 'dataDir' | 'databaseUrl'> & Partial<Pick<Config, 'limits'>>): Promise<Store> {
   const limits = config.limits ?? DEFAULT_LIMITS;

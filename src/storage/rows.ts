@@ -1,6 +1,6 @@
 // Row shapes both stores read (the same column names on SQLite and
 // PostgreSQL), and their mapping to the Store's records.
-import type { ApiKeyRecord, ContactRecord, JobRecord } from './store.js';
+import type { ApiKeyRecord, ContactRecord, JobRecord } from '../domain/store.js';
 
 export interface ContactRow {
   id: string;

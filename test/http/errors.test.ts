@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import type { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import type { ContactStore, Store } from '../../src/storage/store.js';
+import type { ContactStore, Store } from '../../src/domain/store.js';
 import { appPerSuite, json, storeKinds, type TestApp } from '../support/app.js';
 import { assertError, createContact, NEVER_ID, type Auth } from '../support/contacts.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newId } from '../../src/domain/ids.js';
-import type { JobRecord, Store } from '../../src/storage/store.js';
+import type { JobRecord, Store } from '../../src/domain/store.js';
 import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
 import { createContact } from '../support/contacts.js';
 import { postBulk, uploadCsv, waitForJob } from '../support/jobs.js';

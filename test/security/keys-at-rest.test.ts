@@ -13,7 +13,7 @@ import { ProjectService } from '../../src/domain/projects.js';
 import { createLogger } from '../../src/logger.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import type { Store } from '../../src/storage/store.js';
+import type { Store } from '../../src/domain/store.js';
 import { freshPostgresDatabase, hasPostgres } from '../support/app.js';
 import { multipartBody } from '../support/jobs.js';
 import { assertNoKeyIn, postgresQuery, postgresRows, sha256, sqliteFiles } from './key-search.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProjectGate } from '../../src/storage/postgres/project-gate.js';
-import { StoreUnavailableError } from '../../src/storage/store.js';
+import { StoreUnavailableError } from '../../src/domain/store.js';
 
 /** Work that runs until the test lets it finish. */
 function heldWork(started: string[], name: string) {

@@ -13,7 +13,7 @@ import { JobRunner } from '../../src/jobs/runner.js';
 import type { RateLimiter } from '../../src/http/rate-limit.js';
 import { ProjectService, type CreatedProject } from '../../src/domain/projects.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import type { Store } from '../../src/storage/store.js';
+import type { Store } from '../../src/domain/store.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import pg from 'pg';
 

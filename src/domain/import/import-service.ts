@@ -1,7 +1,7 @@
 // Accepting an import and previewing one: the same reading (read-file.ts) and
 // the same planning (plan.ts) as the job that applies it, so a preview says
 // exactly what the import will do to the contacts as they are now.
-import type { ContactRecord, JobRecord, Store } from '../../storage/store.js';
+import type { ContactRecord, JobRecord, Store } from '../store.js';
 import type { JobService } from '../jobs.js';
 import { parseData, type ContactData } from '../data.js';
 import type { ImportColumns } from './columns.js';

@@ -4,7 +4,7 @@
 // an import never turns an unsubscribed contact back to subscribed unless
 // the `resubscribe` option says so (the row's other changes still apply,
 // and the contact is counted in keptUnsubscribedCount).
-import type { ContactRecord, ContactWrites } from '../../storage/store.js';
+import type { ContactRecord, ContactWrites } from '../store.js';
 import { newContact } from '../contacts.js';
 import type { DataPatch } from '../data.js';
 import { DataDraft } from '../data-draft.js';

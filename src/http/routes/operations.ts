@@ -2,7 +2,7 @@
 // document and its human-readable reference.
 import { Type } from 'typebox';
 import type { FastifyTypeBox } from '../app.js';
-import type { Store } from '../../storage/store.js';
+import type { Store } from '../../domain/store.js';
 import { AppError } from '../../domain/errors.js';
 import { sendError } from '../error-response.js';
 

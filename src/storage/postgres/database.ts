@@ -2,7 +2,7 @@
 // of the database's availability (a 503 for the client, retried by workers)
 // and everything else.
 import pg from 'pg';
-import { QueryTimeoutError, StoreUnavailableError } from '../store.js';
+import { QueryTimeoutError, StoreUnavailableError } from '../../domain/store.js';
 import { queries as q } from './queries.js';
 
 export interface PoolSettings {

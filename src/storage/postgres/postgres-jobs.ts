@@ -12,7 +12,7 @@
 // one short statement each and charge no project: a lease must not lapse
 // because its own project is busy.
 import type pg from 'pg';
-import type { ContactRecord, ContactSelection, ImportFailure, JobLease, JobRecord, JobStore, JobType, PlanJobStep } from '../store.js';
+import type { ContactRecord, ContactSelection, ImportFailure, JobLease, JobRecord, JobStore, JobType, PlanJobStep } from '../../domain/store.js';
 import { guarded, transaction } from './database.js';
 import type { JobDelivery } from './delivery.js';
 import type { ProjectGate } from './project-gate.js';

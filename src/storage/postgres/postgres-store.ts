@@ -15,7 +15,7 @@ import {
   type KeyStore,
   type ProjectStore,
   type Store,
-} from '../store.js';
+} from '../../domain/store.js';
 import { createPool, guarded, timedSearch, transaction, type PoolSettings } from './database.js';
 import { JobDelivery } from './delivery.js';
 import { migrations } from './migrations.js';

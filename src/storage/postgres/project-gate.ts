@@ -3,7 +3,7 @@
 // queue, holding no connection, so one project's load can never take the
 // connections every other project needs. The wait is bounded like a pool
 // checkout: past it the work fails as unavailable (a 503), not a hang.
-import { StoreUnavailableError } from '../store.js';
+import { StoreUnavailableError } from '../../domain/store.js';
 
 interface Waiter {
   start(): void;

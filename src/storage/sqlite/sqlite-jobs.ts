@@ -3,7 +3,7 @@
 // IMMEDIATE transaction that first checks the lease, so a worker that lost
 // its job can never write for it.
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { ContactRecord, ContactSelection, ImportFailure, JobLease, JobRecord, JobStore, JobType, PlanJobStep } from '../store.js';
+import type { ContactRecord, ContactSelection, ImportFailure, JobLease, JobRecord, JobStore, JobType, PlanJobStep } from '../../domain/store.js';
 import { jobQueries as q } from './queries.js';
 import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
 import { writeTransaction } from './write-transaction.js';

@@ -9,7 +9,7 @@
 // that lands between two slices may or may not be seen; a total can be off by
 // the contacts written while it was counted.
 import type { Statement } from 'better-sqlite3';
-import { QueryTimeoutError, type ContactFilter, type ContactPageQuery } from '../store.js';
+import { QueryTimeoutError, type ContactFilter, type ContactPageQuery } from '../../domain/store.js';
 import type { ContactRow } from '../rows.js';
 import { pageWalkQueries, searchQueries as q } from './search-queries.js';
 

@@ -19,7 +19,7 @@ import {
   type ProjectRecord,
   type ProjectStore,
   type Store,
-} from '../store.js';
+} from '../../domain/store.js';
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations.js';

@@ -3,7 +3,7 @@
 // (or any other SQLITE_BUSY variant) means the store cannot answer in time: a
 // StoreUnavailableError (503), as on PostgreSQL, never a bare driver error.
 import type { Database as Db } from 'better-sqlite3';
-import { StoreUnavailableError } from '../store.js';
+import { StoreUnavailableError } from '../../domain/store.js';
 
 export function writeTransaction<T>(db: Db, work: () => T): T {
   try {

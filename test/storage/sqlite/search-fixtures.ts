@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
 import { newId } from '../../../src/domain/ids.js';
 import { SqliteStore } from '../../../src/storage/sqlite/sqlite-store.js';
-import type { ContactRecord } from '../../../src/storage/store.js';
+import type { ContactRecord } from '../../../src/domain/store.js';
 
 export interface TempStore {
   store: SqliteStore;

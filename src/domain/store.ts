@@ -1,8 +1,9 @@
-// The Store interface: everything the domain may ask of a database. Both
-// stores (sqlite/, postgres/) implement it and pass the same test suite.
+// The Store port: the records the domain works with, and everything it may
+// ask of a database. It belongs to the domain; both stores (storage/sqlite,
+// storage/postgres) implement it and pass the same test suite.
 // Every tenant method takes the projectId first: a query without it cannot be
 // written by accident.
-import type { KeyKind } from '../domain/keys.js';
+import type { KeyKind } from './keys.js';
 
 export interface ProjectRecord {
   id: string;
