@@ -146,8 +146,13 @@ async function measureStore(store: StoreName, target: StoreTarget, env: Record<s
 }
 
 export async function hostile(): Promise<BenchResult[]> {
-  const stores = (process.env.HOSTILE_STORE ?? 'sqlite,postgres').split(',') as StoreName[];
-  const only = process.env.HOSTILE_ONLY?.split(',');
+  // An empty or mistyped choice is an error, not a run that measures nothing.
+  const stores = (process.env.HOSTILE_STORE || 'sqlite,postgres').split(',') as StoreName[];
+  const unknownStores = stores.filter((store) => store !== 'sqlite' && store !== 'postgres');
+  if (unknownStores.length > 0) throw new Error(`HOSTILE_STORE: no store named ${unknownStores.join(', ')} (sqlite, postgres)`);
+  const only = process.env.HOSTILE_ONLY ? process.env.HOSTILE_ONLY.split(',') : undefined;
+  const unknownInputs = only?.filter((name) => !HOSTILE_INPUTS.some((input) => input.name === name)) ?? [];
+  if (unknownInputs.length > 0) throw new Error(`HOSTILE_ONLY: no input named ${unknownInputs.join(', ')}`);
   const inputs = only ? HOSTILE_INPUTS.filter((input) => only.includes(input.name)) : HOSTILE_INPUTS;
   const results: BenchResult[] = [];
   if (stores.includes('sqlite')) {
