@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
-import { createContact, listAll, type Auth } from '../support/contacts.js';
-import { importCsv, uploadWithOptions } from '../support/jobs.js';
+import { createContact, listAll } from '../support/contacts.js';
+import { importCsv, uploadWithOptions, waitForJob } from '../support/jobs.js';
 
 const jsonValue = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -79,7 +79,7 @@ for (const kind of storeKinds()) {
             const preview = json(previewed);
             const response = await uploadWithOptions(t, auth, text, options);
             assert.equal(response.statusCode, 202, response.body);
-            const job = await waitFor(t, auth, response.headers.location as string);
+            const job = await waitForJob(t, auth, response.headers.location as string);
             assert.deepEqual(
               preview.counts,
               { create: job.result.createdCount, update: job.result.updatedCount, failure: job.result.failureCount, keptUnsubscribed: job.result.keptUnsubscribedCount },
@@ -101,10 +101,3 @@ for (const kind of storeKinds()) {
   });
 }
 
-async function waitFor(t: TestApp, auth: Auth, url: string): Promise<any> {
-  for (;;) {
-    const job = json(await t.app.inject({ method: 'GET', url, headers: auth }));
-    if (job.state === 'completed' || job.state === 'failed') return job;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
