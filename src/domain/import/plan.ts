@@ -5,7 +5,7 @@
 // the `resubscribe` option says so (the row's other changes still apply,
 // and the contact is counted in keptUnsubscribedCount).
 import type { ContactRecord, ContactWrites } from '../store.js';
-import { newContact } from '../contacts.js';
+import { initialDataJson, newContact } from '../contacts.js';
 import type { DataPatch } from '../data.js';
 import { DataDraft } from '../data-draft.js';
 import { AppError } from '../errors.js';
@@ -54,11 +54,10 @@ class Working {
     private readonly storedJson: string,
   ) {}
 
+  /** A contact the batch creates: its data serialised at once (most rows name a contact once). */
   static created(row: ImportRow, subscribed: boolean): Working {
-    const contact = newContact(row.email, subscribed, '{}');
-    const working = new Working(undefined, contact, '{}');
-    working.patchData(row.data);
-    return working;
+    const contact = newContact(row.email, subscribed, initialDataJson(row.data));
+    return new Working(undefined, contact, contact.dataJson);
   }
 
   static of(stored: ContactRecord): Working {
@@ -159,7 +158,9 @@ export function planImportBatch(
 
 /** The emails a batch reads before it plans. */
 export function emailsOf(rows: (ImportRow | RowError)[]): string[] {
-  return [...new Set(rows.flatMap((row) => (isRowError(row) ? [] : [row.email])))];
+  const emails = new Set<string>();
+  for (const row of rows) if (!isRowError(row)) emails.add(row.email);
+  return [...emails];
 }
 
 export function newImportResult(totalRows: number, format: 'csv' | 'ndjson', encoding: string): ImportResult {

@@ -19,8 +19,8 @@ function capOf(limit: number): number {
 }
 
 export class SqliteJobStore implements JobStore {
-  // About 20-30 ms of the event loop per step here, at full data (see docs/benchmarks.md).
-  readonly stepSize = 1000;
+  // A step of 500 rows holds the event loop for 15-30 ms here (docs/benchmarks.md, "hostile").
+  readonly stepSize = 500;
   constructor(
     private readonly db: Db,
     private readonly statement: (sql: string) => Statement,
