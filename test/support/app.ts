@@ -15,6 +15,7 @@ import { ProjectService, type CreatedProject } from '../../src/domain/projects.j
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import type { Store } from '../../src/domain/store.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
+import type { PoolSettings } from '../../src/storage/postgres/database.js';
 import pg from 'pg';
 
 export interface StoreKind {
@@ -42,21 +43,27 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
   };
 }
 
-const postgresKind: StoreKind = {
-  name: 'postgres',
-  async open() {
-    const database = await freshPostgresDatabase();
-    const store = await PostgresStore.connect(database.url);
-    await store.migrate();
-    return {
-      store,
-      async cleanup() {
-        await store.close();
-        await database.drop();
-      },
-    };
-  },
-};
+/** PostgreSQL on a fresh database, with pool settings of the test's choosing; `opened` hears its URL. */
+export function postgresStoreKind(settings?: PoolSettings, opened?: (url: string) => void): StoreKind {
+  return {
+    name: 'postgres',
+    async open() {
+      const database = await freshPostgresDatabase();
+      opened?.(database.url);
+      const store = await PostgresStore.connect(database.url, settings);
+      await store.migrate();
+      return {
+        store,
+        async cleanup() {
+          await store.close();
+          await database.drop();
+        },
+      };
+    },
+  };
+}
+
+const postgresKind = postgresStoreKind();
 
 async function adminQuery(url: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import type { PoolSettings } from '../../src/storage/postgres/database.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
-import { freshPostgresDatabase, startApp, type StoreKind, type TestApp } from './app.js';
+import { postgresStoreKind, startApp, type TestApp } from './app.js';
 
 export interface PostgresTestApp extends TestApp {
   store: PostgresStore;
@@ -14,22 +14,7 @@ export interface PostgresTestApp extends TestApp {
 
 export async function startPostgresApp(settings: PoolSettings): Promise<PostgresTestApp> {
   let databaseUrl = '';
-  const kind: StoreKind = {
-    name: 'postgres',
-    async open() {
-      const database = await freshPostgresDatabase();
-      databaseUrl = database.url;
-      const store = await PostgresStore.connect(database.url, settings);
-      await store.migrate();
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          await database.drop();
-        },
-      };
-    },
-  };
+  const kind = postgresStoreKind(settings, (url) => (databaseUrl = url));
   const t = await startApp(kind);
   const observer = new pg.Client({ connectionString: databaseUrl, application_name: 'rolodex-test' });
   await observer.connect();
