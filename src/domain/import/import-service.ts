@@ -11,8 +11,12 @@ import type { ImportOptions } from './options.js';
 import { addCounts, emailsOf, MAX_REPORTED_ERRORS, newImportResult, planImportBatch, type ImportResult } from './plan.js';
 import { inspectFile, isRowError, openFile, type ImportLayout, type ImportRow, type RowError } from './read-file.js';
 
-/** Rows a job (and the preview) reads and plans at once. */
-export const IMPORT_BATCH_SIZE = 5000;
+/**
+ * Rows the preview plans at once. Small, so that few rows outlive a young-
+ * generation garbage collection: at 5,000 a preview of 80,000 rows spent a
+ * third of its second copying rows that were still waiting to be planned.
+ */
+const PREVIEW_BATCH_SIZE = 1000;
 const PREVIEW_ROWS = 20;
 
 export interface PreviewColumn {
@@ -101,7 +105,7 @@ export class ImportService {
     const pacer = new Pacer();
     for (const row of (await openFile(file, layout)).rows()) {
       batch.push(row);
-      if (batch.length >= IMPORT_BATCH_SIZE) await plan();
+      if (batch.length >= PREVIEW_BATCH_SIZE) await plan();
       const pause = pacer.step();
       if (pause) await pause;
     }
