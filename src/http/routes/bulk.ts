@@ -3,10 +3,9 @@
 import { Type } from 'typebox';
 import type { FastifyTypeBox } from '../app.js';
 import type { BulkOperation, JobService } from '../../domain/jobs.js';
-import { jobJson } from '../wire-json.js';
 import { sendJson } from '../error-response.js';
 import { errorResponses } from '../schemas.js';
-import { JobListQuery, JobPageSchema, JobParams, JobStatus, Queued, jobPageJson } from './job-schemas.js';
+import { Queued, jobReadRoutes } from './job-schemas.js';
 
 const BulkBody = Type.Object(
   {
@@ -23,29 +22,7 @@ const OPERATIONS: { operation: BulkOperation; label: string }[] = [
 ];
 
 export function bulkRoutes(app: FastifyTypeBox, jobs: JobService): void {
-  app.get(
-    '/contacts/bulk',
-    {
-      schema: {
-        summary: "The project's bulk jobs, newest first",
-        tags: ['bulk'],
-        querystring: JobListQuery,
-        response: { 200: JobPageSchema, ...errorResponses(400, 401, 403) },
-      },
-    },
-    async (request, reply) => {
-      const page = await jobs.list(request.projectId, 'bulk', request.query.limit, request.query.cursor);
-      return sendJson(reply, 200, jobPageJson(page));
-    },
-  );
-
-  app.get(
-    '/contacts/bulk/:jobId',
-    {
-      schema: { summary: 'The state and counts of a bulk job', tags: ['bulk'], params: JobParams, response: { 200: JobStatus, ...errorResponses(401, 403, 404) } },
-    },
-    async (request, reply) => sendJson(reply, 200, jobJson(await jobs.get(request.projectId, request.params.jobId, 'bulk'))),
-  );
+  jobReadRoutes(app, jobs, 'bulk');
 
   for (const { operation, label } of OPERATIONS) {
     app.post(

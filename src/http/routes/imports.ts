@@ -14,8 +14,7 @@ import { handleError, sendError, sendJson } from '../error-response.js';
 import { errorResponses } from '../schemas.js';
 import { multipartLimits, readImportUpload } from '../upload.js';
 import { UploadSlots } from '../upload-slots.js';
-import { JobListQuery, JobParams, JobPageSchema, JobStatus, Queued, jobPageJson } from './job-schemas.js';
-import { jobJson } from '../wire-json.js';
+import { JobParams, Queued, jobReadRoutes } from './job-schemas.js';
 
 function quieterThanTrace(log: FastifyBaseLogger): LogLevel {
   return log.level === 'trace' ? 'debug' : (log.level as LogLevel);
@@ -32,29 +31,7 @@ export async function importRoutes(app: FastifyTypeBox, imports: ImportService, 
   // Multipart bodies are parsed only here; every other route answers one with 415.
   await app.register(async (scope) => uploadRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), imports, limits));
 
-  app.get(
-    '/contacts/import',
-    {
-      schema: {
-        summary: "The project's imports, newest first",
-        tags: ['imports'],
-        querystring: JobListQuery,
-        response: { 200: JobPageSchema, ...errorResponses(400, 401, 403) },
-      },
-    },
-    async (request, reply) => {
-      const page = await imports.jobs.list(request.projectId, 'import', request.query.limit, request.query.cursor);
-      return sendJson(reply, 200, jobPageJson(page));
-    },
-  );
-
-  app.get(
-    '/contacts/import/:jobId',
-    {
-      schema: { summary: 'The state and counts of an import', tags: ['imports'], params: JobParams, response: { 200: JobStatus, ...errorResponses(401, 403, 404) } },
-    },
-    async (request, reply) => sendJson(reply, 200, jobJson(await imports.jobs.get(request.projectId, request.params.jobId, 'import'))),
-  );
+  jobReadRoutes(app, imports.jobs, 'import');
 
   app.get(
     '/contacts/import/:jobId/errors.csv',
