@@ -19,6 +19,7 @@ import { AppError, notFound, validationError } from '../domain/errors.js';
 import { ContactService } from '../domain/contacts.js';
 import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
+import { MAX_JSON_DEPTH, nestingDepth, TOO_DEEP } from '../domain/json-depth.js';
 import { DEFAULT_LIMITS, type Limits } from '../config.js';
 import type { Store } from '../domain/store.js';
 import { unsupportedEncoding } from './content-encoding.js';
@@ -71,32 +72,6 @@ function notFoundForPath(url: string): AppError {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * No body the API takes nests deeper than this (`data` may nest 100 levels).
- * Checked before parsing: JSON.parse of a 1 MiB body of 500,000 open brackets
- * takes half a second, all of it blocking every other request.
- */
-const MAX_JSON_DEPTH = 128;
-
-/** The deepest nesting of brackets outside strings, in one pass; stops counting past the limit. */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === 0x5c) i++; // a backslash escapes the next character
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) inString = true;
-    else if (code === 0x7b || code === 0x5b) {
-      if (++depth > deepest) deepest = depth;
-      if (deepest > MAX_JSON_DEPTH) return deepest;
-    } else if (code === 0x7d || code === 0x5d) depth--;
-  }
-  return deepest;
-}
 
 const MAX_LOGGED_QUERY_NAMES = 20;
 const MAX_LOGGED_PATH = 200;
@@ -182,7 +157,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
       return done(new AppError('INVALID_JSON', 'The body is not valid UTF-8'), undefined);
     }
     if (nestingDepth(text) > MAX_JSON_DEPTH) {
-      return done(validationError([{ field: 'body', message: `Nested more than ${MAX_JSON_DEPTH} levels deep (data may be nested at most 100 levels deep)` }]), undefined);
+      return done(validationError([{ field: 'body', message: TOO_DEEP }]), undefined);
     }
     try {
       done(null, JSON.parse(text));

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startApp, storeKinds, json, type TestApp } from '../support/app.js';
-import { assertError, createContact, listAll, type Auth, type ContactJson } from '../support/contacts.js';
+import { assertError, contactsByEmail, createContact, listAll, type Auth } from '../support/contacts.js';
 import { importCsv, importWithOptions, uploadWithOptions } from '../support/jobs.js';
 
 for (const kind of storeKinds()) {
@@ -15,9 +15,7 @@ for (const kind of storeKinds()) {
     });
     after(async () => t.close());
 
-    async function contacts(auth: Auth): Promise<Map<string, ContactJson>> {
-      return new Map((await listAll(t, auth)).map((contact) => [contact.email, contact]));
-    }
+    const contacts = (auth: Auth) => contactsByEmail(t, auth);
 
     test('an import never re-subscribes an unsubscribed contact, even twice in one batch; its other changes still apply', async () => {
       const { auth } = await t.project();
@@ -136,6 +134,18 @@ for (const kind of storeKinds()) {
       assert.deepEqual(JSON.stringify(byEmail.get('ada@example.com')?.data), '{"plan":"pro","seats":5,"nested":{"a":[1,{"b":null}]},"__proto__":{"x":1}}');
       assert.deepEqual(byEmail.get('ed@example.com')?.data, { flag: true, n: 1.5, s: '02134' });
       assert.equal(({} as Record<string, unknown>).x, undefined);
+    });
+
+    test('an NDJSON line nested past 128 levels fails alone, before it is parsed (an existing contact too)', async () => {
+      const { auth } = await t.project();
+      await createContact(t, auth, { email: 'deep@example.com', data: { a: 1 } });
+      const deep = `{"email":"deep@example.com","data":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
+      const job = await importCsv(t, auth, `${deep}\n{"email":"ok@example.com"}\n`);
+      assert.equal(job.state, 'completed');
+      assert.deepEqual(job.result.errors, [
+        { row: 1, email: '', error: 'Nested more than 128 levels deep (data may be nested at most 100 levels deep)' },
+      ]);
+      assert.deepEqual((await contacts(auth)).get('deep@example.com')?.data, { a: 1 });
     });
 
     test('the preview says what the import will do, and the import then does exactly that', async () => {
