@@ -6,9 +6,7 @@
 // the limits at the cost of the patch alone (it keeps each key's share of
 // the JSON size), and is serialised once, when the batch is written. Same
 // rules, order of keys and error messages as mergeData and serializeData.
-import { DATA_LIMITS, parseData, sameJson, valueProblem, type DataPatch, type JsonValue } from './data.js';
-import { invalidField } from './errors.js';
-import { codePointLength } from './text.js';
+import { DATA_LIMITS, dataLimitError, isValidKeyLength, parseData, sameJson, valueProblem, type DataPatch, type JsonValue } from './data.js';
 
 /** The bytes `"key":value` takes in compact JSON. */
 function entryBytes(key: string, value: JsonValue): number {
@@ -61,20 +59,13 @@ export class DataDraft {
       sizes.set(key, bytes);
       total += bytes;
     }
-    if (count > DATA_LIMITS.maxKeys) throw invalidField('data', `data may have at most ${DATA_LIMITS.maxKeys} keys (has ${count})`);
-    for (const key of sizes.keys()) {
-      const length = codePointLength(key);
-      if (length < 1 || length > DATA_LIMITS.maxKeyLength) {
-        throw invalidField('data', `data keys must be 1-${DATA_LIMITS.maxKeyLength} characters long`);
-      }
-    }
+    if (count > DATA_LIMITS.maxKeys) throw dataLimitError.keys(count);
+    for (const key of sizes.keys()) if (!isValidKeyLength(key)) throw dataLimitError.keyLength();
     for (const key of sizes.keys()) {
       const problem = valueProblem(patch[key]!, DATA_LIMITS.maxDepth - 1);
-      if (problem === 'depth') throw invalidField('data', `data may be nested at most ${DATA_LIMITS.maxDepth} levels deep`);
-      if (problem === 'number') throw invalidField('data', 'data numbers must fit in a 64-bit float (magnitude at most about 1.8e308)');
+      if (problem) throw dataLimitError[problem]();
     }
-    const json = 2 + total + Math.max(0, count - 1);
-    if (json > DATA_LIMITS.maxBytes) throw invalidField('data', `data may be at most ${DATA_LIMITS.maxBytes} bytes of JSON`);
+    if (2 + total + Math.max(0, count - 1) > DATA_LIMITS.maxBytes) throw dataLimitError.bytes();
 
     for (const key of keys) {
       const value = patch[key]!;

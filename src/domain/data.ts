@@ -86,29 +86,31 @@ export function valueProblem(value: JsonValue, levels: number): 'depth' | 'numbe
   return undefined;
 }
 
+/** The 400s for data over a limit: the same for one write and for an import's drafts (data-draft.ts). */
+export const dataLimitError = {
+  keys: (count: number) => invalidField('data', `data may have at most ${DATA_LIMITS.maxKeys} keys (has ${count})`),
+  keyLength: () => invalidField('data', `data keys must be 1-${DATA_LIMITS.maxKeyLength} characters long`),
+  depth: () => invalidField('data', `data may be nested at most ${DATA_LIMITS.maxDepth} levels deep`),
+  number: () => invalidField('data', 'data numbers must fit in a 64-bit float (magnitude at most about 1.8e308)'),
+  bytes: () => invalidField('data', `data may be at most ${DATA_LIMITS.maxBytes} bytes of JSON`),
+};
+
+export function isValidKeyLength(key: string): boolean {
+  const length = codePointLength(key);
+  return length >= 1 && length <= DATA_LIMITS.maxKeyLength;
+}
+
 /**
  * Checks the limits on a merged `data` object and returns its compact JSON,
  * which is what gets stored. Throws a 400 naming the limit that was passed.
  */
 export function serializeData(data: ContactData): string {
   const keys = Object.keys(data);
-  if (keys.length > DATA_LIMITS.maxKeys) {
-    throw invalidField('data', `data may have at most ${DATA_LIMITS.maxKeys} keys (has ${keys.length})`);
-  }
-  for (const key of keys) {
-    const length = codePointLength(key);
-    if (length < 1 || length > DATA_LIMITS.maxKeyLength) {
-      throw invalidField('data', `data keys must be 1-${DATA_LIMITS.maxKeyLength} characters long`);
-    }
-  }
+  if (keys.length > DATA_LIMITS.maxKeys) throw dataLimitError.keys(keys.length);
+  if (!keys.every(isValidKeyLength)) throw dataLimitError.keyLength();
   const problem = valueProblem(data, DATA_LIMITS.maxDepth);
-  if (problem === 'depth') throw invalidField('data', `data may be nested at most ${DATA_LIMITS.maxDepth} levels deep`);
-  if (problem === 'number') {
-    throw invalidField('data', 'data numbers must fit in a 64-bit float (magnitude at most about 1.8e308)');
-  }
+  if (problem) throw dataLimitError[problem]();
   const json = JSON.stringify(data);
-  if (Buffer.byteLength(json, 'utf8') > DATA_LIMITS.maxBytes) {
-    throw invalidField('data', `data may be at most ${DATA_LIMITS.maxBytes} bytes of JSON`);
-  }
+  if (Buffer.byteLength(json, 'utf8') > DATA_LIMITS.maxBytes) throw dataLimitError.bytes();
   return json;
 }
