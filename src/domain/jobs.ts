@@ -4,7 +4,7 @@
 import type { JobRecord, JobType, Store } from './store.js';
 import { importJob } from './import/import-service.js';
 import type { ImportOptions } from './import/options.js';
-import { AppError, invalidField, notFound } from './errors.js';
+import { AppError, notFound } from './errors.js';
 import { newId, isId } from './ids.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 

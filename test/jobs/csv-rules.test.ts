@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startApp, storeKinds, type TestApp } from '../support/app.js';
-import { createContact, listAll, listPage, type Auth, type ContactJson } from '../support/contacts.js';
+import { contactsByEmail, createContact, listPage, type Auth } from '../support/contacts.js';
 import { importCsv, uploadCsv, waitForJob } from '../support/jobs.js';
 
 for (const kind of storeKinds()) {
@@ -14,9 +14,7 @@ for (const kind of storeKinds()) {
     });
     after(async () => t.close());
 
-    async function contacts(auth: Auth): Promise<Map<string, ContactJson>> {
-      return new Map((await listAll(t, auth)).map((contact) => [contact.email, contact]));
-    }
+    const contacts = (auth: Auth) => contactsByEmail(t, auth);
 
     /** Imports into a fresh project; returns the finished job and the contacts by email. */
     async function importFresh(text: string | Buffer) {

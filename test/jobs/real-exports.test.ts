@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startApp, storeKinds, type TestApp } from '../support/app.js';
-import { listAll, type ContactJson } from '../support/contacts.js';
+import { contactsByEmail } from '../support/contacts.js';
 import { importCsv } from '../support/jobs.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/imports/${name}`, import.meta.url));
@@ -24,8 +24,7 @@ for (const kind of storeKinds()) {
       const { auth } = await t.project(name);
       const job = await importCsv(t, auth, fixture(name));
       assert.equal(job.state, 'completed', JSON.stringify(job));
-      const contacts = await listAll(t, auth);
-      return { auth, job, byEmail: new Map(contacts.map((c) => [c.email, c])) as Map<string, ContactJson> };
+      return { auth, job, byEmail: await contactsByEmail(t, auth) };
     }
 
     test('Mailchimp audience: "Email Address" is the email column; every other column is data', async () => {

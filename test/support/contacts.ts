@@ -92,6 +92,11 @@ export async function listAll(t: TestApp, auth: Auth, query: Record<string, stri
   return all;
 }
 
+/** Every contact of the project, by email. */
+export async function contactsByEmail(t: TestApp, auth: Auth): Promise<Map<string, ContactJson>> {
+  return new Map((await listAll(t, auth)).map((contact) => [contact.email, contact]));
+}
+
 function stringify(query: Record<string, string | number>): Record<string, string> {
   return Object.fromEntries(Object.entries(query).map(([key, value]) => [key, String(value)]));
 }
