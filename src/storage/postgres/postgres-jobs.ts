@@ -22,6 +22,11 @@ import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
 /** An insert lost a race with a concurrent write of the same email: redo the step. */
 class StepConflict extends Error {}
 
+/** A per-project cap as a bind value: "no cap" is the largest integer PostgreSQL takes. */
+function capOf(limit: number): number {
+  return Number.isFinite(limit) ? limit : 2 ** 31 - 1;
+}
+
 export class PostgresJobStore implements JobStore {
   // Fewer round trips than SQLite's 500, but not so many rows held at once that
   // planning them is mostly garbage collection (5,000 was).
@@ -53,20 +58,28 @@ export class PostgresJobStore implements JobStore {
     return this.gate.run(projectId, () => guarded(() => this.pending(this.pool, projectId)));
   }
 
+  /** One named statement of a project's, through the project's share of the pool. */
+  private inProject<R extends pg.QueryResultRow>(
+    projectId: string,
+    name: keyof typeof q,
+    values: unknown[],
+    urgency?: { urgent: boolean },
+  ): Promise<pg.QueryResult<R>> {
+    return this.gate.run(projectId, () => guarded(() => this.pool.query<R>({ name, text: q[name], values })), urgency);
+  }
+
   private async pending(client: pg.Pool | pg.PoolClient, projectId: string): Promise<number> {
     const { rows } = await client.query<{ n: number }>({ name: 'jobs_count_pending', text: q.jobs_count_pending, values: [projectId] });
     return rows[0]?.n ?? 0;
   }
 
   async get(projectId: string, id: string): Promise<JobRecord | undefined> {
-    const { rows } = await this.gate.run(projectId, () =>
-      guarded(() => this.pool.query<JobRow>({ name: 'jobs_get', text: q.jobs_get, values: [projectId, id] })),
-    );
+    const { rows } = await this.inProject<JobRow>(projectId, 'jobs_get', [projectId, id]);
     return rows[0] && toJob(rows[0]);
   }
 
   async claim(workerId: string, leaseMs: number, abandonedBy: string[] = [], runningPerProject = Infinity): Promise<JobRecord | undefined> {
-    const cap = Number.isFinite(runningPerProject) ? runningPerProject : 2 ** 31 - 1;
+    const cap = capOf(runningPerProject);
     return transaction(this.pool, async (client) => {
       await client.query({ name: 'jobs_claim_lock', text: q.jobs_claim_lock });
       const now = Date.now();
@@ -80,7 +93,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async othersWaiting(projectId: string, runningPerProject: number, since: number): Promise<boolean> {
-    const cap = Number.isFinite(runningPerProject) ? runningPerProject : 2 ** 31 - 1;
+    const cap = capOf(runningPerProject);
     const { rowCount } = await guarded(() =>
       this.pool.query({ name: 'jobs_others_waiting', text: q.jobs_others_waiting, values: [projectId, Date.now(), since, cap] }),
     );
@@ -97,11 +110,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async readFile(projectId: string, jobId: string): Promise<Buffer | undefined> {
-    const { rows } = await this.gate.run(
-      projectId,
-      () => guarded(() => this.pool.query<{ content: Buffer }>(q.job_files_get, [projectId, jobId])),
-      { urgent: true },
-    );
+    const { rows } = await this.inProject<{ content: Buffer }>(projectId, 'job_files_get', [projectId, jobId], { urgent: true });
     return rows[0]?.content;
   }
 
@@ -129,18 +138,12 @@ export class PostgresJobStore implements JobStore {
   }
 
   async listPage(projectId: string, types: JobType[], limit: number, before?: string): Promise<JobRecord[]> {
-    const { rows } = await this.gate.run(projectId, () =>
-      guarded(() => this.pool.query<JobRow>({ name: 'jobs_list_page', text: q.jobs_list_page, values: [projectId, types, before ?? null, limit] })),
-    );
+    const { rows } = await this.inProject<JobRow>(projectId, 'jobs_list_page', [projectId, types, before ?? null, limit]);
     return rows.map(toJob);
   }
 
   async listFailures(projectId: string, jobId: string, afterRow: number, limit: number): Promise<ImportFailure[]> {
-    const { rows } = await this.gate.run(projectId, () =>
-      guarded(() =>
-        this.pool.query<ImportFailure>({ name: 'import_failures_list', text: q.import_failures_list, values: [projectId, jobId, afterRow, limit] }),
-      ),
-    );
+    const { rows } = await this.inProject<ImportFailure>(projectId, 'import_failures_list', [projectId, jobId, afterRow, limit]);
     return rows;
   }
 
