@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { abandonUnfinishedJobs, filledContactId, fillContacts, type StoreTarget } from './lib/contact-fill.js';
 import { HOSTILE_INPUTS, type HostileInput, type InputOutcome, type Project } from './lib/hostile-inputs.js';
 import { freshDatabase, postgresAvailable, POSTGRES_SERVER } from './lib/postgres.js';
-import { Probe, type ProbeResult } from './lib/probe.js';
+import type { ProbeResult } from './lib/probe.js';
+import { ProbeThread } from './lib/probe-thread.js';
 import { createProjectWithId } from './lib/projects.js';
 import { sleep, startMonitoredServer, type Stall } from './lib/stall-meter.js';
 import type { BenchResult } from './index.js';
@@ -68,11 +69,11 @@ async function measure(setup: Setup, input: HostileInput | undefined): Promise<M
   const target = { url, key: setup.probe.key, contactIds: Array.from({ length: PROBE_CONTACTS }, (_, i) => filledContactId(i)) };
   // A fresh process is slow at first (code compiled on first use): warm the
   // routes the probe takes, then open the window.
-  const warmUp = new Probe(target).start(WARM_UP_MS);
+  const warmUp = await ProbeThread.start(target, WARM_UP_MS);
   await sleep(WARM_UP_MS);
   await warmUp.stop();
   if (!(await meter.reset())) throw new Error('the loop monitor did not answer');
-  const probe = new Probe(target).start(deadlineMs + 30_000);
+  const probe = await ProbeThread.start(target, deadlineMs + 30_000);
   const signal = AbortSignal.timeout(deadlineMs);
   let outcome: InputOutcome = { notes: 'no input' };
   await sleep(300);

@@ -43,6 +43,8 @@ export interface HostileInput {
 
 const JSON_LIMIT = 1024 * 1024;
 const CSV_LIMIT = 5 * 1024 * 1024;
+/** The longest record an import reads (MAX_RECORD_CHARS). */
+const MAX_RECORD = 1024 * 1024;
 /** Room for the JSON around the repeated part, or the multipart around a CSV. */
 const SLACK = 512;
 
@@ -173,12 +175,26 @@ export const HOSTILE_INPUTS: HostileInput[] = [
       return csvInput(context, '\n'.repeat(CSV_LIMIT - SLACK - tail.length) + tail);
     },
   },
+  // A record may be at most 1,048,576 characters (MAX_RECORD_CHARS): the
+  // largest header and the largest fields there can be, filling the file.
   {
-    name: 'csv-wide-header-5mib',
-    run: (context) => csvInput(context, fill('email,', (i) => `column_${i}`, ',', '\na@b.co\n', CSV_LIMIT - SLACK).text),
+    name: 'csv-wide-header-1mib-in-5mib',
+    deadlineMs: 60_000, // 560,000 rows after the header
+    run: (context) => {
+      const header = fill('email,', (i) => `column_${i}`, ',', '\n', MAX_RECORD).text;
+      return csvInput(context, header + fill('', (i) => `w${i}@b.co`, '\n', '\n', CSV_LIMIT - SLACK - header.length).text);
+    },
   },
   {
-    name: 'csv-doubled-quotes-5mib',
+    name: 'csv-doubled-quotes-1mib-records',
+    run: (context) => {
+      const record = `"${'""'.repeat(MAX_RECORD / 2 - 1)}"`;
+      return csvInput(context, fill('email\n', () => record, '\n', '\n', CSV_LIMIT - SLACK).text);
+    },
+  },
+  {
+    // The whole file as one record: refused once the reader is 1 MiB into it.
+    name: 'csv-one-record-5mib',
     run: (context) => csvInput(context, `email\n"${'""'.repeat(Math.floor((CSV_LIMIT - SLACK) / 2))}"\n`),
   },
   {

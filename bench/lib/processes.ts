@@ -27,15 +27,16 @@ process.on('exit', () => {
  * run keeps it to show the server's side of any failure). `options.title`
  * replaces the process's command line as `ps` and `pkill -f` see it (node
  * --title), so a long run is not caught by someone's `pkill -f "rolodex.js serve"`.
+ * `options.nodeArgs` go to node itself (e.g. `--cpu-prof` to profile a run).
  */
 export async function startBenchServer(
   env: Record<string, string>,
-  options: { logFile?: string; title?: string } = {},
+  options: { logFile?: string; title?: string; nodeArgs?: string[] } = {},
 ): Promise<BenchServer> {
   const port = await freePort();
   const log = options.logFile ? openSync(options.logFile, 'w') : 'ignore';
   const title = options.title ? [`--title=${options.title}`] : [];
-  const child = spawn(process.execPath, [...title, 'bin/rolodex.js', 'serve'], {
+  const child = spawn(process.execPath, [...title, ...(options.nodeArgs ?? []), 'bin/rolodex.js', 'serve'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', log, 'inherit'],

@@ -5,6 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { AppError, invalidField } from '../domain/errors.js';
+import { Pacer } from '../domain/pacer.js';
 
 const MAX_CSV_BYTES = 5 * 1024 * 1024;
 /** Room for the multipart framing around a file at the limit. */
@@ -34,14 +35,27 @@ async function readFilePart(part: MultipartFile): Promise<Buffer> {
     overLimit = true;
     part.file.destroy();
   });
-  const chunks: Buffer[] = [];
+  // Each chunk is copied in as it arrives, into room for the largest file:
+  // memory is touched (and resident) only as far as the file goes, and no
+  // copy of the whole file is made at the end. Memory touched for the first
+  // time costs about 3 ms a megabyte on this machine (15-70 ms for 5 MiB at
+  // once), so when chunks arrive faster than they are copied, the copying
+  // goes in slices.
+  const file = Buffer.allocUnsafe(MAX_CSV_BYTES);
+  const pacer = new Pacer();
+  let length = 0;
   try {
-    for await (const chunk of part.file as AsyncIterable<Buffer>) chunks.push(chunk);
+    for await (const chunk of part.file as AsyncIterable<Buffer>) {
+      if (length + chunk.length > file.length) overLimit = true;
+      else length += chunk.copy(file, length);
+      const pause = pacer.pause();
+      if (pause) await pause;
+    }
   } catch (error) {
     if (!overLimit) throw error;
   }
   if (overLimit || part.file.truncated) throw tooLarge();
-  return Buffer.concat(chunks);
+  return file.subarray(0, length);
 }
 
 function malformed(error: unknown): AppError {

@@ -41,6 +41,10 @@ export async function runImportJob(context: JobContext): Promise<JobOutcome> {
   // The records already applied are exactly the ones counted as processed.
   let batch: (ImportRow | RowError)[] = [];
   for (const row of opened.rows(result.processedRows)) {
+    if (!row) {
+      await yieldToEventLoop();
+      continue;
+    }
     batch.push(row);
     if (batch.length < store.jobs.stepSize) continue;
     if (!(await applyBatch(batch, false))) return 'lost';

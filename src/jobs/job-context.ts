@@ -1,6 +1,7 @@
 // What a job handler is given, and what it reports back to the runner.
 import type { Logger } from 'pino';
 import type { JobLease, JobRecord, Store } from '../domain/store.js';
+import { nextTurn } from '../domain/pacer.js';
 
 export interface JobContext {
   store: Store;
@@ -23,9 +24,7 @@ export type JobOutcome = 'done' | 'stopped' | 'yielded' | 'lost';
 export type JobHandler = (context: JobContext) => Promise<JobOutcome>;
 
 /** Lets HTTP requests run between a job's steps. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+export const yieldToEventLoop = nextTurn;
 
 /** Ends a job as failed, with no contact writes. */
 export async function failJob(context: JobContext, reason: string): Promise<JobOutcome> {

@@ -75,9 +75,15 @@ export class JobRunner {
     void this.deleteExpiredJobs();
   }
 
-  /** Wakes idle slots: a job was just queued. */
+  /**
+   * Wakes idle slots: a job was just queued. On the next turn of the event
+   * loop, not inside the request that queued it: claiming and opening the job
+   * there would add its cost to the request's own turn.
+   */
   wake(): void {
-    for (const wakeUp of this.sleepers) wakeUp();
+    setImmediate(() => {
+      for (const wakeUp of this.sleepers) wakeUp();
+    });
   }
 
   /** Finishes the current step of every running job, gives the jobs back, and stops. */

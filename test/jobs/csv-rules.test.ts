@@ -229,9 +229,10 @@ for (const kind of storeKinds()) {
     // Walked column by column, these records would take 30 billion steps: the
     // job would outlast the minute waited here, blocking its event loop for
     // seconds at a time. Cell by cell, it takes a few seconds.
-    test('a header of 800,000 columns over 40,000 short records imports: a record costs its own cells, not the header', async () => {
+    test('a header of 200,000 columns (near the 1 MiB a record may hold) over 40,000 short records imports: a record costs its own cells, not the header', async () => {
       const { auth } = await t.project();
-      const header = ['email', ...Array.from({ length: 800_000 }, (_, i) => i.toString(36))].join(',');
+      const header = ['email', ...Array.from({ length: 200_000 }, (_, i) => i.toString(36))].join(',');
+      assert.ok(header.length <= 1_048_576, `${header.length} characters`);
       const records = Array.from({ length: 40_000 }, (_, i) => `w${i}@example.com,${i}`);
       const file = Buffer.from([header, ...records].join('\n'));
       assert.ok(file.length <= 5 * 1024 * 1024, `${file.length} bytes`);

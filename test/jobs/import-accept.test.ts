@@ -5,15 +5,23 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { after, before, describe, test } from 'node:test';
 import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
-import { assertError, listPage, UUID_V7, type Auth } from '../support/contacts.js';
-import { multipartBody, multipartParts, storedFileCount, storedJobCount, uploadCsv } from '../support/jobs.js';
+import { assertError, contactsByEmail, listPage, UUID_V7, type Auth } from '../support/contacts.js';
+import { importCsv, multipartBody, multipartParts, storedFileCount, storedJobCount, uploadCsv } from '../support/jobs.js';
 
 const MAX_BYTES = 5 * 1024 * 1024;
 
-/** A valid CSV of exactly `size` bytes: one contact whose note pads the file. */
+/** A valid CSV of exactly `size` bytes: contacts whose notes of 1,000 characters pad the file. */
 function csvOfSize(size: number): Buffer {
-  const head = 'email,note\nbig@example.com,';
-  return Buffer.concat([Buffer.from(head), Buffer.alloc(size - head.length, 'x')]);
+  const lines = ['email,note'];
+  let length = lines[0]!.length + 1;
+  for (let i = 0; length < size; i++) {
+    const line = `c${i}@example.com,`;
+    const note = Math.max(1, Math.min(1000, size - length - line.length - 1));
+    lines.push(line + 'x'.repeat(note));
+    length += line.length + note + 1;
+  }
+  const file = Buffer.from(lines.join('\n') + '\n');
+  return file.subarray(0, size);
 }
 
 for (const kind of storeKinds()) {
@@ -120,6 +128,34 @@ for (const kind of storeKinds()) {
       const { auth } = await t.project();
       const response = await post(auth, multipartBody(csvOfSize(MAX_BYTES)));
       assert.equal(response.statusCode, 202, response.body);
+    });
+
+    test('a file stored in several parts reads back byte for byte: characters of 2 and 4 bytes across every boundary', async () => {
+      // 512 KiB parts, 1 MiB decoding chunks: rows of odd lengths put
+      // multi-byte characters across all of them, in UTF-8 and in Windows-1252.
+      for (const [encoding, name] of [['utf8', 'Zoë 😀'], ['latin1', 'Zoë café']] as const) {
+        const { auth } = await t.project();
+        const rows = Array.from({ length: 35_000 }, (_, i) => `p${i}@example.com,${name} ${'x'.repeat(40 + (i % 7))}`);
+        const file = Buffer.from(`email,name\n${rows.join('\n')}\n`, encoding);
+        assert.ok(file.length > 2 * 1024 * 1024, `${file.length} bytes`);
+        const job = await importCsv(t, auth, file);
+        assert.equal(job.result.createdCount, 35_000, JSON.stringify(job.result));
+        const contacts = await contactsByEmail(t, auth);
+        const wrong = [...contacts.values()].filter((c) => c.data.name !== `${name} ${'x'.repeat(40 + (Number(c.email.slice(1, -12)) % 7))}`);
+        assert.deepEqual(wrong.slice(0, 3), [], encoding);
+      }
+    });
+
+    test('400 for a record or an NDJSON line over 1,048,576 characters, naming it; one of exactly that is read', async () => {
+      const limit = 1_048_576;
+      const { auth } = await t.project();
+      const row = (length: number) => `a@example.com,${'x'.repeat(length - 'a@example.com,'.length)}`;
+      assert.equal((await uploadCsv(t, auth, `email,note\n${row(limit)}\n`)).statusCode, 202);
+      const tooLong = (what: string) => badCsv(new RegExp(`${what} is longer than 1,048,576 characters: no contact needs that much`));
+      await rejects((auth) => uploadCsv(t, auth, `email,note\n${row(limit + 1)}\n`), 400, tooLong('Record 2'));
+      await rejects((auth) => uploadCsv(t, auth, `email${',n'.repeat(limit / 2)}\na@example.com\n`), 400, tooLong('Record 1'));
+      const line = JSON.stringify({ email: 'a@example.com', data: { note: 'x'.repeat(limit) } });
+      await rejects((auth) => uploadCsv(t, auth, `{"email":"b@example.com"}\n${line}\n`), 400, tooLong('Line 2'));
     });
 
     test('a file that is not UTF-8 is read as Windows-1252; with encoding=utf-8 it is refused, saying so', async () => {

@@ -120,11 +120,12 @@ async function storeCount(t: TestApp, sql: string, parameter?: string): Promise<
   throw new Error('storeCount: teach this helper the new store kind');
 }
 
-/** How many uploaded files the store still holds (all jobs, or one job's). */
+/** How many uploaded files the store still holds (all jobs, or one job's); SQLite keeps a file in parts. */
 export function storedFileCount(t: TestApp, jobId?: string): Promise<number> {
+  const files = (t.store as any).db ? '(SELECT DISTINCT job_id FROM job_file_parts)' : 'job_files';
   return jobId === undefined
-    ? storeCount(t, 'SELECT count(*) AS n FROM job_files')
-    : storeCount(t, 'SELECT count(*) AS n FROM job_files WHERE job_id = $1', jobId);
+    ? storeCount(t, `SELECT count(*) AS n FROM ${files} AS f`)
+    : storeCount(t, `SELECT count(*) AS n FROM ${files} AS f WHERE job_id = $1`, jobId);
 }
 
 /** How many jobs the store holds, in every project. */

@@ -106,6 +106,11 @@ export class ImportService {
     // made the preview's garbage collections cost more than the second read.
     const pacer = new Pacer();
     for (const row of (await openFile(file, layout)).rows()) {
+      if (!row) {
+        const pause = pacer.pause();
+        if (pause) await pause;
+        continue;
+      }
       batch.push(row);
       if (batch.length >= PREVIEW_BATCH_SIZE) await plan();
       const pause = pacer.step();

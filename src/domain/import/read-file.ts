@@ -8,8 +8,8 @@ import { emptyData } from '../data.js';
 import { isValidEmail, normalizeEmail } from '../email.js';
 import { ColumnTypes, checkHeaders, planColumns, type ImportColumns } from './columns.js';
 import { consentWord, readCell, withoutProtectiveApostrophe, type ColumnType } from './cells.js';
-import { CsvSyntaxError, parseCsv, type CsvRecordText } from './csv-parser.js';
-import { decodeFile, fileError, type Encoding } from './decode.js';
+import { CsvRecordTooLongError, CsvSyntaxError, MAX_RECORD_CHARS, parseCsv } from './csv-parser.js';
+import { fileError, openText, type DecodedFile, type Encoding } from './decode.js';
 import { readNdjsonLine, ndjsonLines } from './ndjson.js';
 import type { Delimiter, ImportOptions } from './options.js';
 import { Pacer } from '../pacer.js';
@@ -64,47 +64,148 @@ const TYPE_LETTERS: Record<ColumnType, string> = { string: 's', number: 'n', boo
 const LETTER_TYPES: Record<string, ColumnType> = { s: 'string', n: 'number', b: 'boolean' };
 const MAX_SAMPLES = 5;
 
-function isNdjson(text: string): boolean {
-  return /^\s*\{/.test(text);
+/**
+ * Counts the delimiters on the header line (the first line with anything on
+ * it), outside quotes, as the text is fed to it a piece at a time; the one
+ * used most wins, a comma if none is. Each character is looked at once.
+ */
+export class DelimiterCounter {
+  private readonly counts: Record<Delimiter, number> = { ',': 0, ';': 0, '\t': 0, '|': 0 };
+  private quoted = false;
+  private content = false;
+  /** True once the header line has ended: nothing more is read. */
+  done = false;
+
+  feed(text: string): void {
+    for (let i = 0; i < text.length && !this.done; i++) {
+      const code = text.charCodeAt(i);
+      if (code === QUOTE) {
+        this.quoted = !this.quoted;
+        this.content = true;
+      } else if (!this.quoted && (code === LF || code === CR)) {
+        if (this.content) this.done = true;
+      } else if (!this.quoted && (code === COMMA || code === SEMICOLON || code === TAB || code === PIPE)) {
+        this.counts[String.fromCharCode(code) as Delimiter]++;
+        this.content = true;
+      } else if (code !== SPACE && code !== TAB && code !== NBSP && code !== BOM) this.content = true;
+    }
+  }
+
+  get delimiter(): Delimiter {
+    let best: Delimiter = ',';
+    for (const delimiter of [';', '\t', '|'] as const) if (this.counts[delimiter] > this.counts[best]) best = delimiter;
+    return best;
+  }
 }
 
 /**
- * The delimiter used most on the header line (the first line with anything
- * on it), outside quotes; a comma if none is. One pass, each character once.
+ * Whether the file is NDJSON (its first character other than white space is
+ * `{`) and, for a CSV, its delimiter: read a piece at a time, only as far as
+ * the end of the header line.
  */
-export function detectDelimiter(text: string): Delimiter {
-  const counts: Record<Delimiter, number> = { ',': 0, ';': 0, '\t': 0, '|': 0 };
-  let quoted = false;
-  let content = false;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === QUOTE) {
-      quoted = !quoted;
-      content = true;
-    } else if (!quoted && (code === LF || code === CR)) {
-      if (content) break;
-    } else if (!quoted && (code === COMMA || code === SEMICOLON || code === TAB || code === PIPE)) {
-      counts[String.fromCharCode(code) as Delimiter]++;
-      content = true;
-    } else if (code !== SPACE && code !== TAB && code !== NBSP && code !== BOM) content = true;
+async function detectLayout(file: DecodedFile, pacer: Pacer): Promise<{ ndjson: boolean; delimiter: Delimiter }> {
+  const counter = new DelimiterCounter();
+  let first: string | undefined;
+  for (const piece of file.pieces()) {
+    first ??= /\S/.exec(piece)?.[0];
+    if (first === '{') return { ndjson: true, delimiter: ',' };
+    counter.feed(piece);
+    if (counter.done) break;
+    const pause = pacer.pause();
+    if (pause) await pause;
   }
-  let best: Delimiter = ',';
-  for (const delimiter of [';', '\t', '|'] as const) if (counts[delimiter] > counts[best]) best = delimiter;
-  return best;
+  return { ndjson: false, delimiter: counter.delimiter };
 }
 
-/** Every record of the file, header first; a syntax error is a 400 naming its record. */
-function* records(text: string, delimiter: Delimiter): Generator<CsvRecordText> {
+function recordTooLong(what: 'Record' | 'Line', number: number) {
+  return fileError(
+    `${what} ${number} is longer than ${MAX_RECORD_CHARS.toLocaleString('en-US')} characters: ` +
+      'no contact needs that much (data holds at most 32 KiB), so the file is not read',
+  );
+}
+
+/** A CSV record: its cells, and its text as written (for errors.csv). */
+export interface SourcedRecord {
+  cells: string[];
+  source: string;
+}
+
+/**
+ * Every record of the file, header first, read a piece at a time: a record
+ * cut by the end of a piece is read again with the next (records are at most
+ * MAX_RECORD_CHARS long, so this costs a bounded amount). A syntax error is a
+ * 400 naming its record. A null is a chance to pause (see csv-parser.ts).
+ */
+export function* records(file: DecodedFile, delimiter: Delimiter): Generator<SourcedRecord | null> {
   try {
-    yield* parseCsv(text, delimiter);
+    const pieces = file.pieces();
+    let carry = '';
+    let count = 0;
+    for (;;) {
+      const piece = pieces.next();
+      const final = piece.done === true;
+      const text = final ? carry : carry + piece.value;
+      const parser = parseCsv(text, delimiter, { final, firstRecord: count });
+      let next = parser.next();
+      for (; !next.done; next = parser.next()) {
+        const record = next.value;
+        if (record === null) {
+          yield null;
+          continue;
+        }
+        count++;
+        yield { cells: record.cells, source: text.slice(record.start, record.end) };
+      }
+      if (final) return;
+      carry = text.slice(next.value);
+      yield null;
+    }
   } catch (error) {
+    if (error instanceof CsvRecordTooLongError) throw recordTooLong('Record', error.record);
     if (!(error instanceof CsvSyntaxError)) throw error;
     throw fileError(`CSV syntax error in record ${error.record}: ${error.message}`);
   }
 }
 
+/**
+ * The non-blank lines of an NDJSON file, read a piece at a time, and a null
+ * between pieces; a line over MAX_RECORD_CHARS is a 400 naming it.
+ */
+export function* lines(file: DecodedFile): Generator<string | null> {
+  let carry = '';
+  let count = 0;
+  function* complete(text: string): Generator<string | null> {
+    for (const line of ndjsonLines(text)) {
+      if (line !== null) {
+        count++;
+        if (line.length > MAX_RECORD_CHARS) throw recordTooLong('Line', count);
+      }
+      yield line;
+    }
+  }
+  for (const piece of file.pieces()) {
+    const text = carry + piece;
+    const end = text.lastIndexOf('\n') + 1;
+    yield* complete(text.slice(0, end));
+    carry = text.slice(end);
+    if (carry.length > MAX_RECORD_CHARS + 1) throw recordTooLong('Line', count + 1);
+    yield null;
+  }
+  yield* complete(carry);
+}
+
+/** The next record, pausing as the reader asks: the header may be a megabyte long. */
+async function nextRecord(all: Generator<SourcedRecord | null>, pacer: Pacer): Promise<SourcedRecord | undefined> {
+  for (let next = all.next(); !next.done; next = all.next()) {
+    if (next.value) return next.value;
+    const pause = pacer.pause();
+    if (pause) await pause;
+  }
+  return undefined;
+}
+
 /** Header names are trimmed even when quoted (the parser trims only unquoted cells). */
-function headersOf(record: CsvRecordText | undefined): string[] {
+function headersOf(record: SourcedRecord | undefined): string[] {
   if (!record) throw fileError('The file has no header row');
   return record.cells.map((name) => name.trim());
 }
@@ -114,11 +215,18 @@ function headersOf(record: CsvRecordText | undefined): string[] {
  * finds its layout. In slices (see pacer.ts): a 5 MiB file is 80,000 records.
  */
 export async function inspectFile(bytes: Buffer, options: ImportOptions): Promise<InspectedFile> {
-  const { text, encoding } = decodeFile(bytes, options.encoding);
   const pacer = new Pacer();
-  if (isNdjson(text)) {
+  const file = openText(bytes, options.encoding);
+  const { encoding } = file;
+  const detected = await detectLayout(file, pacer);
+  if (detected.ndjson) {
     let totalRows = 0;
-    for (const _line of ndjsonLines(text)) {
+    for (const line of lines(file)) {
+      if (line === null) {
+        const pause = pacer.pause();
+        if (pause) await pause;
+        continue;
+      }
       totalRows++;
       const pause = pacer.step();
       if (pause) await pause;
@@ -131,15 +239,21 @@ export async function inspectFile(bytes: Buffer, options: ImportOptions): Promis
       samples: [],
     };
   }
-  const delimiter = options.delimiter ?? detectDelimiter(text);
-  const all = records(text, delimiter);
-  const header = all.next().value as CsvRecordText | undefined;
+  const delimiter = options.delimiter ?? detected.delimiter;
+  const all = records(file, delimiter);
+  const header = await nextRecord(all, pacer);
   const headers = headersOf(header);
   await checkHeaders(headers);
   const types = new ColumnTypes(await planColumns(headers, options.mapping));
   const samples: string[][] = [];
   let totalRows = 0;
-  for (const { cells } of all) {
+  for (const record of all) {
+    if (!record) {
+      const pause = pacer.pause();
+      if (pause) await pause;
+      continue;
+    }
+    const { cells } = record;
     totalRows++;
     // Over the record's own cells, not the header's: a file may have any
     // number of columns, and a short record must cost only what it holds.
@@ -167,7 +281,7 @@ export async function inspectFile(bytes: Buffer, options: ImportOptions): Promis
     layout: { format: 'csv', encoding, delimiter, types: letters, options },
     totalRows,
     columns,
-    headerSource: text.slice(header!.start, header!.end),
+    headerSource: header!.source,
     samples,
   };
 }
@@ -223,37 +337,48 @@ export function readCsvRow(row: number, cells: string[], source: string, columns
 export interface OpenedFile {
   /** CSV only: the header record as written, for errors.csv. */
   headerSource: string | null;
-  /** The rows, after skipping the first `skip`. */
-  rows(skip?: number): Generator<ImportRow | RowError>;
+  /**
+   * The rows, after skipping the first `skip`. A null is a chance to pause:
+   * the reader has scanned a long stretch (one record may be megabytes).
+   */
+  rows(skip?: number): Generator<ImportRow | RowError | null>;
 }
 
 /** A file already inspected, read again with the layout the upload check found. */
 export async function openFile(bytes: Buffer, layout: ImportLayout): Promise<OpenedFile> {
-  const { text } = decodeFile(bytes, layout.encoding);
+  const pacer = new Pacer();
+  const file = openText(bytes, layout.encoding);
   if (layout.format === 'ndjson') {
     return {
       headerSource: null,
       *rows(skip = 0) {
         let row = 0;
-        for (const line of ndjsonLines(text)) {
+        for (const line of lines(file)) {
+          if (line === null) {
+            yield null;
+            continue;
+          }
           row++;
           if (row > skip) yield readNdjsonLine(row, line);
         }
       },
     };
   }
-  const header = records(text, layout.delimiter!).next().value as CsvRecordText | undefined;
+  const header = await nextRecord(records(file, layout.delimiter!), pacer);
   const columns = await columnsOf(headersOf(header), layout);
   return {
-    headerSource: text.slice(header!.start, header!.end),
+    headerSource: header!.source,
     *rows(skip = 0) {
-      const all = records(text, layout.delimiter!);
-      all.next();
-      let row = 1;
-      for (const record of all) {
+      let row = 0;
+      for (const record of records(file, layout.delimiter!)) {
+        if (!record) {
+          yield null;
+          continue;
+        }
         row++;
+        if (row === 1) continue;
         if (row - 1 <= skip) continue;
-        yield readCsvRow(row, record.cells, text.slice(record.start, record.end), columns);
+        yield readCsvRow(row, record.cells, record.source, columns);
       }
     },
   };

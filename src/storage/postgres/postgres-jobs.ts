@@ -27,10 +27,13 @@ function capOf(limit: number): number {
   return Number.isFinite(limit) ? limit : 2 ** 31 - 1;
 }
 
+/** An uploaded file is read in parts of this size. */
+const FILE_PART_BYTES = 256 * 1024;
+
 export class PostgresJobStore implements JobStore {
-  // Fewer round trips than SQLite's 500, but not so many rows held at once that
-  // planning them is mostly garbage collection (5,000 was).
-  readonly stepSize = 2000;
+  // More rows per round trip than SQLite's steps, but a step's planning runs
+  // on the event loop: 2,000 rows held it for 40 ms, 1,000 for about 20.
+  readonly stepSize = 1000;
   constructor(
     private readonly pool: pg.Pool,
     private readonly delivery: JobDelivery,
@@ -109,9 +112,22 @@ export class PostgresJobStore implements JobStore {
     await this.delivery.subscribe(wake);
   }
 
+  /**
+   * The file, 256 KiB per statement, into one buffer. A bytea arrives as hex
+   * text (node-postgres reads every result as text), decoded on the event
+   * loop: one 5 MiB value held it for 100 ms.
+   */
   async readFile(projectId: string, jobId: string): Promise<Buffer | undefined> {
-    const { rows } = await this.inProject<{ content: Buffer }>(projectId, 'job_files_get', [projectId, jobId], { urgent: true });
-    return rows[0]?.content;
+    const { rows } = await this.inProject<{ size: number }>(projectId, 'job_files_size', [projectId, jobId], { urgent: true });
+    if (rows.length === 0) return undefined;
+    const file = Buffer.allocUnsafe(rows[0]!.size);
+    for (let offset = 0; offset < file.length; ) {
+      const values = [projectId, jobId, offset + 1, FILE_PART_BYTES];
+      const part = await this.inProject<{ part: Buffer }>(projectId, 'job_files_part', values, { urgent: true });
+      if (part.rows.length === 0) return undefined; // the job ended meanwhile
+      offset += part.rows[0]!.part.copy(file, offset);
+    }
+    return file;
   }
 
   async renew(lease: JobLease): Promise<boolean> {

@@ -46,7 +46,9 @@ export const queries = {
   jobs_insert: `INSERT INTO jobs (project_id, id, type, state, payload, progress, result, created_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
   job_files_insert: 'INSERT INTO job_files (project_id, job_id, content) VALUES ($1, $2, $3)',
-  job_files_get: 'SELECT content FROM job_files WHERE project_id = $1 AND job_id = $2',
+  job_files_size: 'SELECT octet_length(content) AS size FROM job_files WHERE project_id = $1 AND job_id = $2',
+  // A part of the file, from byte $3 (1-based) for $4 bytes.
+  job_files_part: 'SELECT substring(content FROM $3 FOR $4) AS part FROM job_files WHERE project_id = $1 AND job_id = $2',
   job_files_delete: 'DELETE FROM job_files WHERE project_id = $1 AND job_id = $2',
   jobs_get: `SELECT ${JOB_COLUMNS} FROM jobs WHERE project_id = $1 AND id = $2`,
   jobs_lock_leased: `SELECT 1 FROM jobs WHERE project_id = $1 AND id = $2 AND state = 'active' AND locked_by = $3 FOR UPDATE`,

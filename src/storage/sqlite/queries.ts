@@ -53,9 +53,11 @@ const JOB_COLUMNS = `project_id, id, type, state, payload, progress, result, fai
 export const jobQueries = {
   jobs_insert: `INSERT INTO jobs (project_id, id, type, state, payload, progress, result, created_at)
                 VALUES (@projectId, @id, @type, @state, @payloadJson, @progress, @resultJson, @createdAt)`,
-  job_files_insert: 'INSERT INTO job_files (project_id, job_id, content) VALUES (?, ?, ?)',
-  job_files_get: 'SELECT content FROM job_files WHERE project_id = ? AND job_id = ?',
-  job_files_delete: 'DELETE FROM job_files WHERE project_id = ? AND job_id = ?',
+  job_file_parts_insert: 'INSERT INTO job_file_parts (project_id, job_id, part, content, created_at) VALUES (?, ?, ?, ?, ?)',
+  // length() of a blob reads its size from the record header, not the blob.
+  job_file_parts_sizes: 'SELECT part, length(content) AS size FROM job_file_parts WHERE project_id = ? AND job_id = ? ORDER BY part',
+  job_file_parts_get: 'SELECT content FROM job_file_parts WHERE project_id = ? AND job_id = ? AND part = ?',
+  job_file_parts_delete: 'DELETE FROM job_file_parts WHERE project_id = ? AND job_id = ?',
   jobs_get: `SELECT ${JOB_COLUMNS} FROM jobs WHERE project_id = ? AND id = ?`,
   // Whether this worker still holds the job: existence only, not the row (its result can hold 1,000 errors).
   jobs_holds_lease: `SELECT 1 FROM jobs WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
@@ -104,9 +106,14 @@ export const jobQueries = {
   jobs_list_page: `SELECT ${JOB_COLUMNS} FROM jobs
                    WHERE project_id = ? AND type IN (SELECT value FROM json_each(?)) AND id < ?
                    ORDER BY id DESC LIMIT ?`,
-  // A job's file goes in the step that ends it; this only sweeps up after a fault.
-  job_files_delete_finished: `DELETE FROM job_files
-                              WHERE (project_id, job_id) IN (SELECT project_id, id FROM jobs WHERE finished_at < ?)`,
+  // A job's file goes in the step that ends it; these only sweep up after a
+  // fault: the file of a job that ended, and the parts of an upload that
+  // never became a job (the process died between its parts and its job row).
+  job_file_parts_delete_finished: `DELETE FROM job_file_parts
+                                   WHERE (project_id, job_id) IN (SELECT project_id, id FROM jobs WHERE finished_at < ?)`,
+  job_file_parts_delete_orphaned: `DELETE FROM job_file_parts AS p
+                                   WHERE created_at < ? AND NOT EXISTS
+                                     (SELECT 1 FROM jobs AS j WHERE j.project_id = p.project_id AND j.id = p.job_id)`,
 
   // Batch statements for job steps: one statement per batch, rows passed as JSON.
   contacts_select_by_emails: `SELECT ${CONTACT_COLUMNS} FROM contacts
