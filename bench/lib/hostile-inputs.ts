@@ -130,6 +130,20 @@ export const HOSTILE_INPUTS: HostileInput[] = [
     () => fill('{"contactIds":[', () => '0', ',', ']}', JSON_LIMIT - SLACK),
     'ids that are numbers (each a validation error)',
   ),
+  // The most members a container may have (MAX_JSON_MEMBERS), so parsed and validated.
+  jsonInput(
+    'validation-16k-ids',
+    '/contacts/bulk-delete',
+    () => ({ text: `{"contactIds":[${Array(16_384).fill('0').join(',')}]}`, count: 16_384 }),
+    'ids that are numbers (each a validation error)',
+  ),
+  jsonInput(
+    'unknown-fields-16k-1mib',
+    '/contacts',
+    () => fill('{"email":"a@b.co",', (i) => `"f${String(i).padStart(60, '0')}":1`, ',', '}', JSON_LIMIT - SLACK),
+    'unknown fields with long names, 1 MiB',
+  ),
+  // More members than that: refused before parsing.
   jsonInput(
     'unknown-fields-1mib',
     '/contacts',

@@ -19,7 +19,7 @@ import { AppError, notFound, validationError } from '../domain/errors.js';
 import { ContactService } from '../domain/contacts.js';
 import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
-import { MAX_JSON_DEPTH, nestingDepth, TOO_DEEP } from '../domain/json-depth.js';
+import { jsonShapeProblem } from '../domain/json-depth.js';
 import { DEFAULT_LIMITS, type Limits } from '../config.js';
 import type { Store } from '../domain/store.js';
 import { unsupportedEncoding } from './content-encoding.js';
@@ -156,9 +156,8 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
     } catch {
       return done(new AppError('INVALID_JSON', 'The body is not valid UTF-8'), undefined);
     }
-    if (nestingDepth(text) > MAX_JSON_DEPTH) {
-      return done(validationError([{ field: 'body', message: TOO_DEEP }]), undefined);
-    }
+    const shapeProblem = jsonShapeProblem(text);
+    if (shapeProblem) return done(validationError([{ field: 'body', message: shapeProblem }]), undefined);
     try {
       done(null, JSON.parse(text));
     } catch {

@@ -118,7 +118,7 @@ for (const kind of storeKinds()) {
       assert.deepEqual(json(read).data, { ...kept, '\udfff': '\ud800\u0000' });
     });
 
-    test('oversize arrays: a 1 MiB array as data, or inside it, → 400; over 1 MiB → 413', async () => {
+    test('oversize arrays: a 1 MiB array → 400 before parsing; 16,384 items as data or inside it → 400 for the field; over 1 MiB → 413', async () => {
       /** `head` + a JSON array of zeros + `tail`, `size` bytes at most (within one byte of it). */
       const withArray = (head: string, tail: string, size: number) => {
         const count = Math.floor((size - head.length - tail.length - 2) / 2);
@@ -126,19 +126,28 @@ for (const kind of storeKinds()) {
       };
       const asData = withArray('{"email":"arr@example.com","data":', '}', MiB);
       assert.ok(asData.length <= MiB && asData.length >= MiB - 1);
-      assertError(await post(asData), 400, { code: 'VALIDATION_ERROR', errors: [{ field: 'data', message: 'Must be an object' }] });
-      assertError(await patch(withArray('{"data":', '}', MiB)), 400, { code: 'VALIDATION_ERROR', errors: [{ field: 'data', message: 'Has the wrong type' }] });
-      const inside = withArray('{"email":"arr@example.com","data":{"k":', '}}', MiB);
-      assertError(await post(inside), 400, { code: 'VALIDATION_ERROR', errors: [{ field: 'data', message: /at most 32768 bytes/ }] });
+      const tooMany = { code: 'VALIDATION_ERROR', errors: [{ field: 'body', message: /^An object or array has more than 16,384 members/ }] };
+      assertError(await post(asData), 400, tooMany);
+      assertError(await patch(withArray('{"data":', '}', MiB)), 400, tooMany);
+      assertError(await post(withArray('{"email":"arr@example.com","data":{"k":', '}}', MiB)), 400, tooMany);
+      // At the most members a container may have, each check is the field's own.
+      const items = (head: string, tail: string) => `${head}[${'0,'.repeat(16_383)}0]${tail}`;
+      assertError(await post(items('{"email":"arr@example.com","data":', '}')), 400, { code: 'VALIDATION_ERROR', errors: [{ field: 'data', message: 'Must be an object' }] });
+      assertError(await patch(items('{"data":', '}')), 400, { code: 'VALIDATION_ERROR', errors: [{ field: 'data', message: 'Has the wrong type' }] });
+      assertError(await post(items('{"email":"arr@example.com","data":{"k":', '}}')), 400, { code: 'VALIDATION_ERROR', errors: [{ field: 'data', message: /at most 32768 bytes/ }] });
       assertError(await post(withArray('{"email":"arr@example.com","data":', '}', MiB + 16)), 413, { code: 'PAYLOAD_TOO_LARGE' });
     });
 
-    test('contactIds: 1,001 or 100,000 → 400; 100,000 UUIDs (3.7 MB) → 413; nested or non-string → 400', async () => {
+    test('contactIds: 1,001 or 16,384 → 400 maxItems; 100,000 → 400 before parsing; 100,000 UUIDs (3.7 MB) → 413; nested or non-string → 400', async () => {
       const tooMany = { code: 'VALIDATION_ERROR', errors: [{ field: 'contactIds', message: 'Must NOT have more than 1000 items' }] };
       const uuids = (n: number) => Array.from({ length: n }, (_, i) => `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`);
       for (const bulk of JSON_ENDPOINTS.slice(2)) {
         assertError(await send(bulk, { contactIds: uuids(1001) }), 400, tooMany);
-        assertError(await send(bulk, { contactIds: Array.from({ length: 100_000 }, (_, i) => String(i % 10)) }), 400, tooMany);
+        assertError(await send(bulk, { contactIds: Array.from({ length: 16_384 }, (_, i) => String(i % 10)) }), 400, tooMany);
+        assertError(await send(bulk, { contactIds: Array.from({ length: 100_000 }, (_, i) => String(i % 10)) }), 400, {
+          code: 'VALIDATION_ERROR',
+          errors: [{ field: 'body', message: /more than 16,384 members/ }],
+        });
         assertError(await send(bulk, { contactIds: uuids(100_000) }), 413, { code: 'PAYLOAD_TOO_LARGE' });
         assertError(await send(bulk, { contactIds: [[target.id]] }), 400, { code: 'VALIDATION_ERROR', errors: [{ field: 'contactIds.0', message: 'Must be a string' }] });
       }

@@ -8,6 +8,7 @@ import { startApp, storeKinds, type TestApp } from '../support/app.js';
 import fc from 'fast-check';
 import type { ErrorObject } from 'ajv';
 import { inspectFile } from '../../src/domain/import/read-file.js';
+import { jsonShapeProblem } from '../../src/domain/json-depth.js';
 import { DEFAULT_OPTIONS } from '../../src/domain/import/options.js';
 import { bearerToken, MAX_AUTHORIZATION_LENGTH } from '../../src/domain/keys.js';
 import { fieldErrors, MAX_LISTED_ERRORS } from '../../src/http/validation.js';
@@ -88,18 +89,34 @@ describe('floods of errors over HTTP', () => {
   });
   after(async () => t.close());
 
-  test('50,000 unknown fields: the first 100 listed, the rest counted; 80,000 ids: one maxItems error', async () => {
-    const body = `{"email":"a@example.com",${Array.from({ length: 50_000 }, (_, i) => `"f${i}":1`).join(',')}}`;
+  test('16,000 unknown fields: the first 100 listed, the rest counted; 16,000 ids: one maxItems error; more members than any request holds: refused unparsed', async () => {
+    const body = `{"email":"a@example.com",${Array.from({ length: 16_000 }, (_, i) => `"f${i}":1`).join(',')}}`;
     const response = await t.app.inject({ method: 'POST', url: '/contacts', headers: { ...auth, 'content-type': 'application/json' }, payload: body });
     assert.equal(response.statusCode, 400);
     const { error } = JSON.parse(response.body);
     assert.equal(error.errors.length, 100);
     assert.deepEqual(error.errors[0], { field: 'f0', message: 'Unknown field' });
-    assert.match(error.message, /\(and 49900 more; only the first 100 are listed\)$/);
-    const ids = `{"contactIds":[${Array(80_000).fill(0).join(',')}]}`;
+    assert.match(error.message, /\(and 15900 more; only the first 100 are listed\)$/);
+    const ids = `{"contactIds":[${Array(16_000).fill(0).join(',')}]}`;
     const bulk = await t.app.inject({ method: 'POST', url: '/contacts/bulk-delete', headers: { ...auth, 'content-type': 'application/json' }, payload: ids });
     assert.equal(bulk.statusCode, 400);
     assert.deepEqual(JSON.parse(bulk.body).error.errors, [{ field: 'contactIds', message: 'Must NOT have more than 1000 items' }]);
+    const huge = `{"email":"a@example.com",${Array.from({ length: 96_000 }, (_, i) => `"f${i}":1`).join(',')}}`;
+    const refused = await t.app.inject({ method: 'POST', url: '/contacts', headers: { ...auth, 'content-type': 'application/json' }, payload: huge });
+    assert.equal(refused.statusCode, 400);
+    assert.deepEqual(JSON.parse(refused.body).error.errors, [
+      { field: 'body', message: 'An object or array has more than 16,384 members, more than any request can hold' },
+    ]);
+  });
+});
+
+describe('the JSON shape check', () => {
+  test('counts members per container: 16,384 pass, 16,385 do not, and many full containers side by side pass', () => {
+    const array = (n: number) => `[${Array(n).fill('0').join(',')}]`;
+    assert.equal(jsonShapeProblem(`{"a":${array(16_384)}}`), undefined);
+    assert.match(jsonShapeProblem(`{"a":${array(16_385)}}`) ?? '', /more than 16,384 members/);
+    assert.equal(jsonShapeProblem(`[${Array(16_000).fill(array(50)).join(',')}]`), undefined);
+    assert.equal(jsonShapeProblem(`{"k":"${',' .repeat(100_000)}"}`), undefined, 'commas inside strings are not members');
   });
 });
 

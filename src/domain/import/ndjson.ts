@@ -3,7 +3,7 @@
 // NDJSON export re-imports exactly. Blank lines are skipped, not counted; a
 // line that is not such an object is a row error, and the rest go on.
 import { isPlainObject, type DataPatch } from '../data.js';
-import { MAX_JSON_DEPTH, nestingDepth, TOO_DEEP } from '../json-depth.js';
+import { jsonShapeProblem } from '../json-depth.js';
 import { isValidEmail, normalizeEmail } from '../email.js';
 import { echoEmail, type ImportRow, type RowError } from './read-file.js';
 
@@ -30,7 +30,8 @@ export function* ndjsonLines(text: string): Generator<string | null> {
 const FIELDS = new Set(['email', 'subscribed', 'data']);
 
 export function readNdjsonLine(row: number, line: string): ImportRow | RowError {
-  if (nestingDepth(line) > MAX_JSON_DEPTH) return { row, email: '', error: TOO_DEEP, source: line };
+  const shapeProblem = jsonShapeProblem(line);
+  if (shapeProblem) return { row, email: '', error: shapeProblem, source: line };
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
