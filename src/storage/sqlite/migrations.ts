@@ -223,15 +223,3 @@ migrations.push({
     DROP TABLE job_files;
   `,
 });
-
-migrations.push({
-  version: 8,
-  name: "the search index's segments merged by the maintenance thread, not inside commits",
-  // See maintenance-thread.ts. crisismerge is how many segments a level may
-  // hold before a commit merges them anyway: a bound for when the thread is
-  // not running.
-  sql: `
-    INSERT INTO contacts_search (contacts_search, rank) VALUES ('automerge', 0);
-    INSERT INTO contacts_search (contacts_search, rank) VALUES ('crisismerge', 64);
-  `,
-});

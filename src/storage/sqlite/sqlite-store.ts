@@ -20,7 +20,7 @@ import {
   type ProjectStore,
   type Store,
 } from '../../domain/store.js';
-import { MaintenanceThread } from './maintenance-thread.js';
+import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations.js';
 import { countOf, toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
@@ -56,7 +56,7 @@ export class SqliteStore implements Store {
 
   constructor(
     readonly db: Db,
-    private readonly maintenance?: MaintenanceThread,
+    private readonly checkpointer?: Checkpointer,
     searchTimeoutMs = DEFAULT_LIMITS.searchTimeoutMs,
   ) {
     this.writes = new GroupCommit(db);
@@ -91,7 +91,7 @@ export class SqliteStore implements Store {
     const db = openSqliteDatabase(file);
     if (file === ':memory:') return new SqliteStore(db, undefined, settings.searchTimeoutMs);
     db.pragma('wal_autocheckpoint = 0');
-    return new SqliteStore(db, new MaintenanceThread(file), settings.searchTimeoutMs);
+    return new SqliteStore(db, new Checkpointer(file), settings.searchTimeoutMs);
   }
 
   async migrate(): Promise<void> {
@@ -113,7 +113,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.maintenance?.stop();
+    await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 
