@@ -84,13 +84,12 @@ describe('CSV reader', () => {
     assert.equal(recordOf('a,b\n1,2\n'), undefined);
   });
 
-  test('the reader offers a pause every 64 Ki characters, inside one record as between records', () => {
+  test('the reader offers a pause every 64 Ki characters, between fields as between records (a field is at most a record long)', () => {
     const size = 1_000_000; // under MAX_RECORD_CHARS: one record as long as a record may be
     const files = {
       'blank lines before the header': '\n'.repeat(4 * size) + 'email\na@b.co\n',
       'a header of 250,000 columns': 'email' + ',col'.repeat(size / 4) + '\n',
       'one field of "" pairs': `email\n"${'""'.repeat(size / 2)}"\n`,
-      'one unquoted field': `email\n${'x'.repeat(size)}\n`,
     };
     for (const [what, text] of Object.entries(files)) {
       const pauses = [...parseCsv(text, ',')].filter((record) => record === null).length;
@@ -100,7 +99,7 @@ describe('CSV reader', () => {
     assert.equal(pairs[1]!.cells[0], '"'.repeat(size / 2));
   });
 
-  test('a record over MAX_RECORD_CHARS is refused, found after reading at most 64 Ki characters more of it', () => {
+  test('a record over MAX_RECORD_CHARS is refused, before its "" pairs are undone', () => {
     const exactly = `email\n${'x'.repeat(MAX_RECORD_CHARS)}\n`;
     assert.equal(recordsOf(exactly, ',')[1]!.cells[0]!.length, MAX_RECORD_CHARS);
     for (const text of [

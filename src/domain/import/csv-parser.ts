@@ -139,11 +139,6 @@ export function* parseCsv(
         let doubled = false;
         let close = -1;
         while (i < length) {
-          if (i >= pauseAt) {
-            if (i - recordStart > MAX_RECORD_CHARS) throw new CsvRecordTooLongError(recordNumber);
-            yield null;
-            pauseAt = i + SLICE;
-          }
           if (text.charCodeAt(i) !== QUOTE) i++;
           else if (i + 1 === length && !final) break; // a "" pair, or the closing quote: the next piece tells
           else if (text.charCodeAt(i + 1) === QUOTE) {
@@ -155,9 +150,12 @@ export function* parseCsv(
           }
         }
         if (close === -1) {
-          if (!final) return recordStart;
+          if (!final && i - recordStart <= MAX_RECORD_CHARS) return recordStart;
+          if (i - recordStart > MAX_RECORD_CHARS) throw new CsvRecordTooLongError(recordNumber);
           throw new CsvSyntaxError(recordNumber, 'a quoted field is never closed');
         }
+        // Before the pairs are undone: that costs more than finding them.
+        if (close - recordStart > MAX_RECORD_CHARS) throw new CsvRecordTooLongError(recordNumber);
         const value = doubled ? yield* undoubleQuotes(text, start + 1, close) : text.slice(start + 1, close);
         if (doubled) pauseAt = close + SLICE;
         i = close + 1;
@@ -185,11 +183,6 @@ export function* parseCsv(
       // An unquoted field: up to the next delimiter or line break.
       let end = start;
       for (; end < length; end++) {
-        if (end >= pauseAt) {
-          if (end - recordStart > MAX_RECORD_CHARS) throw new CsvRecordTooLongError(recordNumber);
-          yield null;
-          pauseAt = end + SLICE;
-        }
         const code = text.charCodeAt(end);
         if (code === delimiter || code === LF || code === CR) break;
         if (code === QUOTE) throw new CsvSyntaxError(recordNumber, 'a quote inside an unquoted field');
@@ -200,7 +193,7 @@ export function* parseCsv(
       if (value.length > 0) blank = false;
       fields.push(value);
       if (end >= length) {
-        if (!final) return recordStart;
+        if (!final && end - recordStart <= MAX_RECORD_CHARS) return recordStart;
         position = length;
         atRecordEnd = true;
       } else {
