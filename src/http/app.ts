@@ -20,6 +20,7 @@ import { ContactService } from '../domain/contacts.js';
 import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
 import { jsonShapeProblem } from '../domain/json-depth.js';
+import { jsonSyntaxMessage } from './json-syntax.js';
 import { DEFAULT_LIMITS, type Limits } from '../config.js';
 import type { Store } from '../domain/store.js';
 import { unsupportedEncoding } from './content-encoding.js';
@@ -158,11 +159,13 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
     }
     const shapeProblem = jsonShapeProblem(text);
     if (shapeProblem) return done(validationError([{ field: 'body', message: shapeProblem }]), undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new AppError('INVALID_JSON', 'The body is not valid JSON'), undefined);
+      parsed = JSON.parse(text);
+    } catch (error) {
+      return done(new AppError('INVALID_JSON', jsonSyntaxMessage(text, error)), undefined);
     }
+    done(null, parsed);
   });
 
   // Callback-style hooks: these run on every request, and a promise apiece shows.

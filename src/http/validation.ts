@@ -97,17 +97,39 @@ function boundsErrors(schema: BodySchema, data: unknown): ErrorObject[] | undefi
 /** How many errors there were in all, for lists cut short before they were made. */
 const errorTotals = new WeakMap<ErrorObject[], number>();
 
+/** Fields of the contact object that the server sets: sent in a body, they are read-only, not unknown. */
+const READ_ONLY_CONTACT_FIELDS = new Set(['id', 'createdAt', 'updatedAt']);
+
+type UnknownFieldHint = 'custom' | 'readOnly';
+
+/**
+ * In a body that has `data` (a contact's), an unknown field at the top is
+ * most often a custom field sent beside `data` instead of in it, or one the
+ * server sets: its error says which.
+ */
+function markCustomFields(schema: BodySchema, errors: ErrorObject[] | null | undefined): void {
+  if (!errors || !Object.hasOwn(schema.properties ?? {}, 'data')) return;
+  for (const error of errors) {
+    if (error.keyword === 'additionalProperties' && error.instancePath === '') {
+      const params = error.params as { additionalProperty: string; hint?: UnknownFieldHint };
+      params.hint = READ_ONLY_CONTACT_FIELDS.has(params.additionalProperty) ? 'readOnly' : 'custom';
+    }
+  }
+}
+
 function compileForBody(schema: BodySchema) {
   const validate = ajv.compile(schema);
   const check = Object.assign(
     (data: unknown): boolean => {
       const early = boundsErrors(schema, data);
       if (early) {
+        markCustomFields(schema, early);
         check.errors = early;
         return false;
       }
       const valid = validate(data);
       check.errors = validate.errors;
+      markCustomFields(schema, validate.errors);
       return valid;
     },
     { errors: null as ErrorObject[] | null | undefined },
@@ -129,16 +151,33 @@ function fieldOf(error: ErrorObject): string {
   return [path, child].filter(Boolean).join('.');
 }
 
-function messageOf(error: ErrorObject, part: string): string {
+/** "a or b", "a, b or c": the values a field may take, as a person would list them. */
+function either(values: unknown[]): string {
+  const words = values.map(String);
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}` : (words[0] ?? '');
+}
+
+function messageOf(error: ErrorObject, part: string, allowed: unknown[] | undefined): string {
   switch (error.keyword) {
     case 'required':
       return 'Required';
     case 'additionalProperties':
-      return part === 'querystring' ? 'Unknown query parameter' : 'Unknown field';
+      if (part === 'querystring') return 'Unknown query parameter';
+      switch ((error.params as { hint?: UnknownFieldHint }).hint) {
+        case 'custom':
+          return 'Unknown field: custom fields go under "data"';
+        case 'readOnly':
+          return 'Read-only: the server sets it';
+        default:
+          return 'Unknown field';
+      }
     case 'type':
       return `Must be ${(error.params as { type: string }).type === 'null' ? 'null' : `a${/^[aeiou]/.test((error.params as { type: string }).type) ? 'n' : ''} ${(error.params as { type: string }).type}`}`;
+    case 'enum':
+      return `Must be ${either((error.params as { allowedValues: unknown[] }).allowedValues)}`;
     case 'anyOf':
-      return 'Has the wrong type';
+      // A choice of constants (a query's `true` or `false`) says which; a choice of types cannot say more.
+      return allowed && allowed.length > 0 ? `Must be ${either(allowed)}` : 'Has the wrong type';
     default:
       return error.message ? error.message.charAt(0).toUpperCase() + error.message.slice(1) : 'Is invalid';
   }
@@ -162,7 +201,15 @@ export interface FieldErrorList {
 export function fieldErrors(errors: ErrorObject[], part: string): FieldErrorList {
   // anyOf repeats each branch's error at the same place; its summary line is enough.
   const summarised = new Set<string>();
-  for (const error of errors) if (error.keyword === 'anyOf') summarised.add(error.instancePath);
+  const allowed = new Map<string, unknown[]>();
+  for (const error of errors) {
+    if (error.keyword === 'anyOf') summarised.add(error.instancePath);
+    else if (error.keyword === 'const') {
+      const values = allowed.get(error.instancePath) ?? [];
+      if (values.length < 10) values.push((error.params as { allowedValue: unknown }).allowedValue);
+      allowed.set(error.instancePath, values);
+    }
+  }
   const seen = new Set<string>();
   const listed: FieldError[] = [];
   for (const error of errors) {
@@ -171,7 +218,8 @@ export function fieldErrors(errors: ErrorObject[], part: string): FieldErrorList
     if (seen.has(field)) continue;
     seen.add(field);
     if (listed.length < MAX_LISTED_ERRORS) {
-      listed.push({ field, message: field === 'body' && error.keyword === 'type' ? 'Must be a JSON object' : messageOf(error, part) });
+      const message = field === 'body' && error.keyword === 'type' ? 'Must be a JSON object' : messageOf(error, part, allowed.get(error.instancePath));
+      listed.push({ field, message });
     }
   }
   return { listed, total: errorTotals.get(errors) ?? seen.size };

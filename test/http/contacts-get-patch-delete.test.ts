@@ -80,9 +80,9 @@ for (const kind of storeKinds()) {
     test('PATCH: 400 VALIDATION_ERROR for unknown fields and wrong types, nothing changed', async () => {
       const contact = await createContact(t, auth, { email: email() });
       const cases: [unknown, string, string | RegExp][] = [
-        [{ name: 'x' }, 'name', 'Unknown field'],
-        [{ subscribed: false, id: NEVER_ID }, 'id', 'Unknown field'],
-        [{ createdAt: '2020-01-01T00:00:00.000Z' }, 'createdAt', 'Unknown field'],
+        [{ name: 'x' }, 'name', 'Unknown field: custom fields go under "data"'],
+        [{ subscribed: false, id: NEVER_ID }, 'id', 'Read-only: the server sets it'],
+        [{ createdAt: '2020-01-01T00:00:00.000Z' }, 'createdAt', 'Read-only: the server sets it'],
         [{ subscribed: 'false' }, 'subscribed', /^Must be/],
         [{ subscribed: null }, 'subscribed', /^Must be/],
         [{ email: null }, 'email', /^Must be/],

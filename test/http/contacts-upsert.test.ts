@@ -78,8 +78,8 @@ for (const kind of storeKinds()) {
       const response = await post(auth, { email: 'u@example.com', name: 'Ada', id: 'x' });
       assertError(response, 400, {
         code: 'VALIDATION_ERROR',
-        message: 'name: Unknown field; id: Unknown field',
-        errors: [{ field: 'name', message: 'Unknown field' }, { field: 'id', message: 'Unknown field' }],
+        message: 'name: Unknown field: custom fields go under "data"; id: Read-only: the server sets it',
+        errors: [{ field: 'name', message: 'Unknown field: custom fields go under "data"' }, { field: 'id', message: 'Read-only: the server sets it' }],
       });
       assert.equal((await listPage(t, auth)).total, 0);
     });

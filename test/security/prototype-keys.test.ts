@@ -93,7 +93,7 @@ for (const kind of storeKinds()) {
         }
       }
       const field = await sendText('POST', '/contacts', bodies[0]!);
-      assertError(field, 400, { code: 'VALIDATION_ERROR', errors: [{ field: '__proto__', message: 'Unknown field' }] });
+      assertError(field, 400, { code: 'VALIDATION_ERROR', errors: [{ field: '__proto__', message: 'Unknown field: custom fields go under "data"' }] });
       const none = await t.app.inject({ method: 'GET', url: '/contacts?search=sneak', headers: auth });
       assert.equal(json(none).total, 0);
     });
