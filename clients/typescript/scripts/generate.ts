@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import openapiTS, { astToString } from 'openapi-typescript';
+import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { buildApp } from '../../../src/http/app.js';
 import { createLogger } from '../../../src/logger.js';
 import { SqliteStore } from '../../../src/storage/sqlite/sqlite-store.js';
@@ -24,7 +24,7 @@ const HEADER = `/**
 `;
 
 /** The document exactly as the server serves it. */
-export async function readDocument(): Promise<Record<string, unknown>> {
+export async function readDocument(): Promise<OpenAPI3> {
   const store = SqliteStore.open(':memory:');
   try {
     await store.migrate();
@@ -34,7 +34,7 @@ export async function readDocument(): Promise<Record<string, unknown>> {
       if (response.statusCode !== 200) {
         throw new Error(`GET /openapi.json answered ${response.statusCode}: ${response.body.slice(0, 500)}`);
       }
-      return response.json();
+      return response.json<OpenAPI3>();
     } finally {
       await app.close();
     }
@@ -45,9 +45,10 @@ export async function readDocument(): Promise<Record<string, unknown>> {
 
 export async function generate(outDir: string = PACKAGE_ROOT): Promise<void> {
   const document = await readDocument();
-  const types = HEADER + astToString(await openapiTS(document as Parameters<typeof openapiTS>[0]));
+  const json = `${JSON.stringify(document, null, 2)}\n`;
+  const types = HEADER + astToString(await openapiTS(document));
   await mkdir(join(outDir, 'src'), { recursive: true });
-  await writeFile(join(outDir, 'openapi.json'), `${JSON.stringify(document, null, 2)}\n`);
+  await writeFile(join(outDir, 'openapi.json'), json);
   await writeFile(join(outDir, 'src', 'schema.d.ts'), types);
 }
 
