@@ -172,6 +172,16 @@ describe('against a rate-limited rolodex serve (1 request a second, burst 1)', (
     assert.deepEqual(statuses.filter((status) => status !== 429), [201, 201]);
   });
 
+  test('a multipart upload refused with 429 is sent again whole', async () => {
+    const statuses: number[] = [];
+    const rolodex = createRolodex({ baseUrl: server.url, key, fetch: recordingFetch(statuses) });
+    await rolodex.contacts.list();
+    const accepted = await rolodex.imports.upload('email\nada@example.com\n');
+    assert.deepEqual(statuses.slice(-2), [429, 202]);
+    const job = await rolodex.imports.wait(accepted.jobId, { intervalMs: 1000 });
+    assert.equal(job.state, 'completed');
+  });
+
   test('with retries off, the 429 is thrown as RATE_LIMIT_EXCEEDED', async () => {
     const rolodex = createRolodex({ baseUrl: server.url, key, retry: false });
     const error = await (async () => {
