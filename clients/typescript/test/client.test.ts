@@ -143,6 +143,22 @@ describe('against rolodex serve', () => {
     assert.equal((await rolodex.imports.wait(accepted.jobId)).state, 'completed');
   });
 
+  test('jobs.wait follows a bulk job by its Location or its bare id', async () => {
+    const rolodex = createRolodex({ baseUrl: server.url, key: await server.createProject() });
+    const ada = await rolodex.contacts.create({ email: 'ada@example.com' });
+    const missing = '01936c2e-7c1a-7d8e-9a51-2b7f0c9e4d11';
+    const { data, response } = await rolodex.raw.POST('/contacts/bulk-unsubscribe', { body: { contactIds: [ada.id, missing] } });
+    assert.equal(response.status, 202);
+    const location = response.headers.get('location') ?? '';
+    assert.equal(location, `/contacts/bulk/${data?.jobId}`);
+
+    const job = await rolodex.jobs.wait(`${server.url}${location}`, { intervalMs: 50 });
+    assert.equal(job.type, 'bulk-unsubscribe');
+    assert.equal(job.state, 'completed');
+    assert.equal((await rolodex.jobs.wait(data?.jobId ?? '')).id, data?.jobId);
+    assert.equal((await rolodex.contacts.get(ada.id)).subscribed, false);
+  });
+
   test('an upload the server refuses is a RolodexError', async () => {
     const rolodex = createRolodex({ baseUrl: server.url, key: await server.createProject() });
     const error = await rolodex.imports.upload(new Blob(['name,plan\nAda,pro\n']), {}).then(() => assert.fail('expected a 400'), (thrown: unknown) => thrown);
