@@ -4,42 +4,26 @@
 // (`/contacts/:id`), never its URL, which would carry ids and search terms
 // and make a new series of every request.
 import type { FastifyBaseLogger } from 'fastify';
-import { Counter, Histogram } from 'prom-client';
 import type { Store } from '../domain/store.js';
 import { refreshJobGauges } from '../jobs/job-metrics.js';
 import { collectProcessMetrics, registry } from '../metrics.js';
 import type { FastifyTypeBox } from './app.js';
+import { recordRequest } from './request-metrics.js';
 
 /** The route label of a request no route took: a 404, a 405, a path that does not decode. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
 export const METRICS_CONTENT_TYPE = registry.contentType;
 
-const requests = new Counter({
-  name: 'rolodex_http_requests_total',
-  help: 'HTTP requests answered, by route pattern, method and status code',
-  labelNames: ['route', 'method', 'status_code'] as const,
-  registers: [registry],
-});
-
-const durations = new Histogram({
-  name: 'rolodex_http_request_duration_seconds',
-  help: 'Time from a request arriving to its answer being sent, by route pattern and method',
-  labelNames: ['route', 'method'] as const,
-  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  registers: [registry],
-});
-
 /**
  * Counts and times every answered request. On the hot path, so it only looks
- * up its label sets: the duration is fastify's own (`elapsedTime`), with no
- * timer of ours per request.
+ * up its series: the duration is fastify's own (`elapsedTime`), with no timer
+ * of ours per request.
  */
 export function countRequests(app: FastifyTypeBox): void {
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
-    requests.inc({ route, method: request.method, status_code: reply.statusCode });
-    durations.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    recordRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 }

@@ -142,6 +142,11 @@ for (const kind of storeKinds()) {
       for (const sample of after.samples.filter((s) => s.name === 'rolodex_http_request_duration_seconds_bucket')) {
         assert.deepEqual(Object.keys(sample.labels).sort(), ['le', 'method', 'route']);
       }
+      const buckets = after.samples.filter((s) => s.name === 'rolodex_http_request_duration_seconds_bucket' && s.labels.route === byId.route && s.labels.method === 'GET');
+      const bounds = buckets.map((s) => (s.labels.le === '+Inf' ? Infinity : Number(s.labels.le)));
+      assert.deepEqual(bounds, [...bounds].sort((a, b) => a - b), 'buckets in order of their bounds, +Inf last');
+      assert.equal(bounds.at(-1), Infinity);
+      buckets.slice(1).forEach((bucket, i) => assert.ok(bucket.value >= buckets[i]!.value, 'buckets are cumulative'));
 
       for (const secret of [contact.id, contact.email, 'metrics.person', project.project.id, project.secretKey, project.publicKey, '/no/such/route']) {
         assert.ok(!response.body.includes(secret), `${secret} appeared in the metrics`);
