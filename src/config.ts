@@ -15,6 +15,11 @@ export interface Config {
   /** How many jobs one worker process runs at once. */
   workerConcurrency: number;
   limits: Limits;
+  /**
+   * GET /metrics: off when undefined; on the API's own port when `ownPort` is
+   * null (METRICS=true); else only on a listener of its own (METRICS_PORT).
+   */
+  metrics: { ownPort: number | null } | undefined;
 }
 
 /**
@@ -68,6 +73,24 @@ function readPositiveNumber(env: Env, name: string): number | undefined {
   return value;
 }
 
+function readBoolean(env: Env, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be true or false (got "${env[name]}")`);
+}
+
+/** METRICS_PORT alone turns metrics on; METRICS=false beside it is a contradiction, not a choice. */
+function readMetrics(env: Env, apiPort: number): Config['metrics'] {
+  const enabled = readBoolean(env, 'METRICS');
+  const ownPort = env.METRICS_PORT ? readInteger(env, 'METRICS_PORT', 0, 1, 65535) : null;
+  if (ownPort === null) return enabled ? { ownPort } : undefined;
+  if (enabled === false) throw new ConfigError('METRICS', 'is false, but METRICS_PORT is set; unset one of them');
+  if (ownPort === apiPort) throw new ConfigError('METRICS_PORT', `must differ from PORT (${apiPort})`);
+  return { ownPort };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -100,8 +123,9 @@ export function loadConfig(env: Env = process.env): Config {
   const rateLimit =
     perSecond === undefined ? undefined : { perSecond, burst: burstRaw ?? Math.max(1, Math.ceil(perSecond)) };
 
+  const port = readInteger(env, 'PORT', 3000, 0, 65535);
   return {
-    port: readInteger(env, 'PORT', 3000, 0, 65535),
+    port,
     host,
     dataDir: resolve(env.DATA_DIR || 'data'),
     databaseUrl,
@@ -111,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobRetentionDays: readInteger(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
     workerConcurrency: readInteger(env, 'WORKER_CONCURRENCY', 4, 1, 64),
     limits: readLimits(env),
+    metrics: readMetrics(env, port),
   };
 }
 

@@ -38,7 +38,10 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
           logger.warn({ err: error }, 'rate limiter unavailable; requests let through'),
         )
       : undefined;
-  const app = await http?.buildApp({ store, logger, rateLimiter, limits: config.limits, onJobQueued: () => runner?.wake() });
+  const metricsPort = config.metrics?.ownPort ?? null;
+  const metrics = config.metrics && (metricsPort === null ? 'served' : 'counted');
+  const app = await http?.buildApp({ store, logger, rateLimiter, limits: config.limits, metrics, onJobQueued: () => runner?.wake() });
+  let metricsListener: { close(): Promise<void> } | undefined;
   // Signal handlers first: a process that says it has started must shut down
   // cleanly, never die of the default SIGTERM action.
   let stopping = false;
@@ -53,7 +56,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
     }, 25_000).unref();
     // Stop taking requests and jobs; in-flight requests finish, and each
     // running job commits its current batch and is given back.
-    await Promise.all([app?.close(), runner?.stop()]);
+    await Promise.all([app?.close(), runner?.stop(), metricsListener?.close()]);
     await rateLimiter?.close();
     await store.close();
     process.exit(0);
@@ -61,6 +64,11 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
+  // On a port of its own, a worker without an API is scraped too: its queue waits and imported rows are its own.
+  if (metricsPort !== null) {
+    const { startMetricsListener } = await import('../http/metrics-listener.js');
+    metricsListener = await startMetricsListener({ port: metricsPort, host: config.host, store, logger });
+  }
   runner?.start();
   if (app) await app.listen({ port: config.port, host: config.host });
 }

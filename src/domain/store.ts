@@ -168,6 +168,13 @@ export type ContactSelection = { emails: string[] } | { ids: string[] };
  */
 export type PlanJobStep = (existing: ContactRecord[]) => { writes: ContactWrites; progress: JobProgress };
 
+/** Every project's jobs counted together, for metrics: no project appears in it. */
+export interface JobCounts {
+  byTypeAndState: { type: JobType; state: JobState; count: number }[];
+  /** When the longest-waiting queued job was accepted; null when none is queued. */
+  oldestQueuedAt: number | null;
+}
+
 export interface JobStore {
   /**
    * Rows a job applies per step. SQLite runs a step on the event loop that
@@ -220,6 +227,8 @@ export interface JobStore {
   listFailures(projectId: string, jobId: string, afterRow: number, limit: number): Promise<ImportFailure[]>;
   /** Deletes jobs that finished before `time` (their failed rows with them); returns how many. */
   deleteFinishedBefore(time: number): Promise<number>;
+  /** Jobs of all projects by type and state, in one grouped count (read when metrics are scraped). */
+  countByTypeAndState(): Promise<JobCounts>;
 }
 
 export interface Store {

@@ -31,6 +31,7 @@ import { bulkRoutes } from './routes/bulk.js';
 import { importRoutes } from './routes/imports.js';
 import { ImportService } from '../domain/import/import-service.js';
 import { operationRoutes } from './routes/operations.js';
+import { countRequests } from './metrics.js';
 import { ContactSchema, ErrorSchema } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 import { applyRateLimit, type RateLimiter } from './rate-limit.js';
@@ -53,6 +54,12 @@ export interface AppOptions {
   rateLimiter?: RateLimiter;
   /** Per-project bounds on shared resources (defaults: DEFAULT_LIMITS). */
   limits?: Limits;
+  /**
+   * Request metrics: `served` counts requests and serves GET /metrics here
+   * (METRICS=true); `counted` only counts them, for a metrics listener of its
+   * own (METRICS_PORT). None when unset.
+   */
+  metrics?: 'served' | 'counted';
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -101,7 +108,7 @@ function requestTarget(request: FastifyRequest): { route: string | null; path?: 
 
 const CONTACTS_PATH = /^\/contacts(?:[/?]|$)/;
 
-export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits = DEFAULT_LIMITS }: AppOptions): Promise<FastifyTypeBox> {
+export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits = DEFAULT_LIMITS, metrics }: AppOptions): Promise<FastifyTypeBox> {
   const projects = new ProjectService(store);
   /** The project a /contacts request acts for, once its key and the rate limit let it through. */
   const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<string> => {
@@ -194,6 +201,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
     );
     done();
   });
+  if (metrics) countRequests(app);
 
   const methods = methodTable(app, MAX_PARAM_LENGTH);
   app.setNotFoundHandler(methods.answerUnrouted);
@@ -216,7 +224,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  operationRoutes(app, store);
+  operationRoutes(app, store, { serveMetrics: metrics === 'served' });
 
   const contacts = new ContactService(store);
   const jobs = new JobService(store, onJobQueued, limits.jobsPendingPerProject);

@@ -7,6 +7,7 @@ import { addCounts, emailsOf, planImportBatch, progressOf, type ImportResult } f
 import { openFile, type ImportLayout, type ImportRow, type RowError } from '../domain/import/read-file.js';
 import type { ImportFailure } from '../domain/store.js';
 import { failJob, yieldToEventLoop, type JobContext, type JobOutcome } from './job-context.js';
+import { countImportedRows } from './job-metrics.js';
 
 export async function runImportJob(context: JobContext): Promise<JobOutcome> {
   const { store, job, lease } = context;
@@ -34,7 +35,10 @@ export async function runImportJob(context: JobContext): Promise<JobOutcome> {
         },
       };
     });
-    if (applied) result = next;
+    if (applied) {
+      countImportedRows(result, next);
+      result = next;
+    }
     return applied;
   };
 

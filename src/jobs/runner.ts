@@ -7,6 +7,7 @@ import type { JobLease, JobRecord, JobType, Store } from '../domain/store.js';
 import { runBulkJob } from './bulk-job.js';
 import { runImportJob } from './import-job.js';
 import { failJob, type JobHandler } from './job-context.js';
+import { observeClaim } from './job-metrics.js';
 import { newWorkerId, ownerIsGone } from './worker-identity.js';
 
 const HANDLERS: Record<JobType, JobHandler> = {
@@ -98,13 +99,18 @@ export class JobRunner {
   private async work(): Promise<void> {
     while (!this.stopping) {
       let job: JobRecord | undefined;
+      const claimStartedAt = Date.now();
       try {
         job = await this.store.jobs.claim(this.workerId, this.leaseMs, await this.abandonedOwners(), this.runningPerProject);
       } catch (error) {
         this.logger.error({ err: error }, 'could not claim a job');
       }
-      if (job) await this.run(job);
-      else await this.sleep(this.pollMs);
+      if (job) {
+        observeClaim(job, claimStartedAt);
+        await this.run(job);
+      } else {
+        await this.sleep(this.pollMs);
+      }
     }
   }
 

@@ -1,12 +1,32 @@
 // Unauthenticated operational endpoints: liveness, readiness, the OpenAPI
-// document and its human-readable reference.
+// document and its human-readable reference, and (when switched on) metrics.
 import { Type } from 'typebox';
 import type { FastifyTypeBox } from '../app.js';
 import type { Store } from '../../domain/store.js';
 import { AppError } from '../../domain/errors.js';
 import { sendError } from '../error-response.js';
+import { METRICS_CONTENT_TYPE, metricsScraper } from '../metrics.js';
 
-export function operationRoutes(app: FastifyTypeBox, store: Store): void {
+/** Longest /ready waits for the database: a probe wants an answer, and a database this slow is not ready. */
+const READY_TIMEOUT_MS = 2000;
+
+function answersWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+export interface OperationOptions {
+  /** Serve GET /metrics on this app (METRICS=true; not when it has a port of its own). */
+  serveMetrics?: boolean;
+}
+
+export function operationRoutes(app: FastifyTypeBox, store: Store, options: OperationOptions = {}): void {
+  // The readable reference is the nearest thing to a home page an API has.
+  app.get('/', { schema: { hide: true } }, (request, reply) => reply.redirect('/docs', 302));
+
   app.get(
     '/health',
     {
@@ -30,7 +50,7 @@ export function operationRoutes(app: FastifyTypeBox, store: Store): void {
     },
     async (request, reply) => {
       try {
-        await store.ping();
+        await answersWithin(store.ping(), READY_TIMEOUT_MS);
         return { status: 'ready' as const };
       } catch (error) {
         request.log.warn({ err: error }, 'database not ready');
@@ -40,4 +60,20 @@ export function operationRoutes(app: FastifyTypeBox, store: Store): void {
   );
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  if (options.serveMetrics) {
+    const scrape = metricsScraper(store);
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          summary: 'Metrics in the Prometheus text format',
+          tags: ['operations'],
+          security: [],
+          response: { 200: { description: 'Prometheus text format', content: { [METRICS_CONTENT_TYPE]: { schema: Type.String() } } } },
+        },
+      },
+      async (request, reply) => reply.type(METRICS_CONTENT_TYPE).send(await scrape(request.log)),
+    );
+  }
 }

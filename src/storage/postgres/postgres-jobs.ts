@@ -12,7 +12,9 @@
 // one short statement each and charge no project: a lease must not lapse
 // because its own project is busy.
 import type pg from 'pg';
-import type { ContactRecord, ContactSelection, ImportFailure, JobLease, JobRecord, JobStore, JobType, PlanJobStep } from '../../domain/store.js';
+import type {
+  ContactRecord, ContactSelection, ImportFailure, JobCounts, JobLease, JobRecord, JobState, JobStore, JobType, PlanJobStep,
+} from '../../domain/store.js';
 import { guarded, transaction } from './database.js';
 import type { JobDelivery } from './delivery.js';
 import type { ProjectGate } from './project-gate.js';
@@ -169,6 +171,22 @@ export class PostgresJobStore implements JobStore {
       await client.query(q.import_failures_delete_finished, [time]);
       return (await client.query(q.jobs_delete_finished, [time])).rowCount ?? 0;
     });
+  }
+
+  /** Across projects, so charged to none (as the claim is). */
+  async countByTypeAndState(): Promise<JobCounts> {
+    const { rows } = await guarded(() =>
+      this.pool.query<{ type: JobType; state: JobState; n: number; oldest_queued_at: number | null }>({
+        name: 'jobs_count_by_type_and_state',
+        text: q.jobs_count_by_type_and_state,
+      }),
+    );
+    // Several types can have queued jobs: the oldest of them all.
+    const queuedSince = rows.flatMap((row) => (row.oldest_queued_at === null ? [] : [row.oldest_queued_at]));
+    return {
+      byTypeAndState: rows.map(({ type, state, n }) => ({ type, state, count: n })),
+      oldestQueuedAt: queuedSince.length > 0 ? Math.min(...queuedSince) : null,
+    };
   }
 
   private async stepOnce(client: pg.PoolClient, lease: JobLease, selection: ContactSelection, plan: PlanJobStep): Promise<boolean> {

@@ -102,6 +102,9 @@ export const queries = {
   jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0, attempts = attempts - 1
                  WHERE project_id = $1 AND id = $2 AND state = 'active' AND locked_by = $3`,
   jobs_delete_finished: 'DELETE FROM jobs WHERE finished_at < $1',
+  // Every project's jobs by type and state, for metrics (the same statement as SQLite's).
+  jobs_count_by_type_and_state: `SELECT type, state, count(*)::bigint AS n, min(CASE WHEN state = 'queued' THEN created_at END) AS oldest_queued_at
+                                 FROM jobs GROUP BY type, state`,
   import_failures_delete_finished: `DELETE FROM import_failures AS f USING jobs AS j
                                     WHERE f.project_id = j.project_id AND f.job_id = j.id AND j.finished_at < $1`,
   // Rows as one JSON document: JSON.stringify is native, where pg's array

@@ -97,6 +97,11 @@ export const jobQueries = {
   jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0, attempts = attempts - 1
                  WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
   jobs_delete_finished: 'DELETE FROM jobs WHERE finished_at < ?',
+  // Every project's jobs by type and state, for metrics. created_at is read
+  // for queued rows only: on SQLite it sits after the result column, which
+  // overflows into further pages for a job with many errors.
+  jobs_count_by_type_and_state: `SELECT type, state, count(*) AS n, min(CASE WHEN state = 'queued' THEN created_at END) AS oldest_queued_at
+                                 FROM jobs GROUP BY type, state`,
   import_failures_delete_finished: `DELETE FROM import_failures
                                     WHERE (project_id, job_id) IN (SELECT project_id, id FROM jobs WHERE finished_at < ?)`,
   import_failures_insert: 'INSERT INTO import_failures (project_id, job_id, row, error, source) VALUES (?, ?, ?, ?, ?)',

@@ -3,7 +3,9 @@
 // IMMEDIATE transaction that first checks the lease, so a worker that lost
 // its job can never write for it.
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { ContactRecord, ContactSelection, ImportFailure, JobLease, JobRecord, JobStore, JobType, PlanJobStep } from '../../domain/store.js';
+import type {
+  ContactRecord, ContactSelection, ImportFailure, JobCounts, JobLease, JobRecord, JobState, JobStore, JobType, PlanJobStep,
+} from '../../domain/store.js';
 import { jobQueries as q } from './queries.js';
 import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
 import { writeTransaction } from './write-transaction.js';
@@ -171,6 +173,17 @@ export class SqliteJobStore implements JobStore {
       this.statement(q.import_failures_delete_finished).run(time);
       return this.statement(q.jobs_delete_finished).run(time).changes;
     });
+  }
+
+  async countByTypeAndState(): Promise<JobCounts> {
+    const rows = this.statement(q.jobs_count_by_type_and_state).all() as
+      { type: JobType; state: JobState; n: number; oldest_queued_at: number | null }[];
+    // Several types can have queued jobs: the oldest of them all.
+    const queuedSince = rows.flatMap((row) => (row.oldest_queued_at === null ? [] : [row.oldest_queued_at]));
+    return {
+      byTypeAndState: rows.map(({ type, state, n }) => ({ type, state, count: n })),
+      oldestQueuedAt: queuedSince.length > 0 ? Math.min(...queuedSince) : null,
+    };
   }
 
   /** Contacts by email, outside any job step (the import preview reads them). */
