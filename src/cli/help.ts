@@ -23,7 +23,11 @@ export function listEveryCommand(program: Command): void {
   const entries = leaves(program);
   const paths = new Map(entries.map(({ command, path }) => [command, path.join(' ')]));
   program.configureHelp({
-    visibleCommands: () => [...entries.map(({ command }) => command), program.createCommand('help').description('Display help for a command')],
-    subcommandTerm: (command) => [paths.get(command) ?? `${command.name()} [command]`, usage(command)].filter(Boolean).join(' '),
+    // Commander's own `help` command still answers; this entry only lists it.
+    visibleCommands: () => [
+      ...entries.map(({ command }) => command),
+      program.createCommand('help').argument('[command]').description('Display help for a command'),
+    ],
+    subcommandTerm: (command) => [paths.get(command) ?? command.name(), usage(command)].filter(Boolean).join(' '),
   });
 }

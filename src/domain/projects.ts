@@ -1,4 +1,4 @@
-// Projects and their API keys: creation, rotation, revocation, and turning an
+// Projects and their API keys: creation, listing, rotation, revocation, and turning an
 // Authorization header into the project it belongs to.
 import { AppError, invalidField, notFound } from './errors.js';
 import { isId, newId } from './ids.js';

@@ -72,7 +72,7 @@ async function startSqlite(config: StoreConfig): Promise<StartedStore> {
     const store = SqliteStore.open(file, { searchTimeoutMs: (config.limits ?? DEFAULT_LIMITS).searchTimeoutMs });
     // A user who ran a command without DATA_DIR, or with another one than the
     // server's, gets a database of their own without noticing: say so.
-    const description = existed ? `SQLite database ${file}` : `SQLite database ${file} (created just now: there was none; DATA_DIR chooses the folder)`;
+    const description = existed ? `SQLite database ${file}` : `SQLite database ${file} (created just now; DATA_DIR chooses the folder)`;
     return { store, description };
   } catch (error) {
     throw new StoreStartError(`the SQLite database ${file} cannot be opened: ${reason(error)}`);
