@@ -59,7 +59,8 @@ for (const kind of cliStores()) {
     });
 
     test('serve names the store on stderr once it has started; its stdout log is unchanged JSON', async () => {
-      const server = await startServer({ dataDir: store.env.DATA_DIR, env: store.env });
+      // A generous start-up bound: the machines running the suite are shared.
+      const server = await startServer({ dataDir: store.env.DATA_DIR, env: store.env, timeoutMs: 60_000 });
       assertStoreLine(server.stderr(), store.named);
       for (const line of server.logs()) assert.doesNotThrow(() => JSON.parse(line), line);
       assert.equal(await server.stop(), 0);
