@@ -3,7 +3,7 @@
 import { loadConfig } from '../config.js';
 import { JobRunner } from '../jobs/runner.js';
 import { createLogger } from '../logger.js';
-import { openStore } from '../storage/open-store.js';
+import { openCommandStore } from './store.js';
 
 export interface ProcessRoles {
   api: boolean;
@@ -13,8 +13,7 @@ export interface ProcessRoles {
 export async function runProcess(roles: ProcessRoles): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const store = await openStore(config);
-  await store.migrate();
+  const store = await openCommandStore(config);
   if (!roles.api && !roles.worker) {
     logger.info({ store: store.dialect }, 'schema is up to date');
     await store.close();

@@ -1,4 +1,4 @@
-// Projects and their API keys: creation, rotation, revocation, and turning an
+// Projects and their API keys: creation, listing, rotation, revocation, and turning an
 // Authorization header into the project it belongs to.
 import { AppError, invalidField, notFound } from './errors.js';
 import { isId, newId } from './ids.js';
@@ -10,6 +10,12 @@ export interface CreatedProject {
   project: { id: string; name: string };
   secretKey: string;
   publicKey: string;
+}
+
+export interface ProjectSummary {
+  id: string;
+  name: string;
+  createdAt: string;
 }
 
 export interface KeySummary {
@@ -47,6 +53,12 @@ export class ProjectService {
     const publicKey = keyRecord(project.id, 'public');
     await this.store.projects.create(project, [secret.record, publicKey.record]);
     return { project: { id: project.id, name: project.name }, secretKey: secret.raw, publicKey: publicKey.raw };
+  }
+
+  /** Every project, oldest first, with times as the HTTP API writes them. */
+  async listProjects(): Promise<ProjectSummary[]> {
+    const projects = await this.store.projects.list();
+    return projects.map((project) => ({ id: project.id, name: project.name, createdAt: new Date(project.createdAt).toISOString() }));
   }
 
   async createKey(projectId: string, kind: KeyKind): Promise<{ id: string; key: string }> {

@@ -83,6 +83,8 @@ export interface ProjectStore {
   /** Creates the project and its first keys in one transaction. */
   create(project: ProjectRecord, keys: ApiKeyRecord[]): Promise<void>;
   get(projectId: string): Promise<ProjectRecord | undefined>;
+  /** Every project, oldest first (then by id). For the operator's command line, not for requests. */
+  list(): Promise<ProjectRecord[]>;
 }
 
 export interface KeyStore {

@@ -1,6 +1,7 @@
 // The PostgreSQL connection pool, transactions, and the line between a fault
 // of the database's availability (a 503 for the client, retried by workers)
-// and everything else.
+// and everything else; and, for start-up, where a connection string points
+// and why a first connection failed.
 import pg from 'pg';
 import { QueryTimeoutError, StoreUnavailableError } from '../../domain/store.js';
 import { queries as q } from './queries.js';
@@ -123,4 +124,57 @@ export function timedSearch<T>(pool: pg.Pool, timeoutMs: number, work: (client: 
       throw error;
     }
   });
+}
+
+/** Where a connection string points, as pg itself reads it (PGHOST and the like included); never the user or password. */
+export interface ServerAddress {
+  host: string;
+  port: number;
+  database: string;
+}
+
+export function serverAddress(connectionString: string): ServerAddress {
+  // A Client that is never connected: the parsing pg does before it connects, and nothing more.
+  const client = new pg.Client({ connectionString });
+  return { host: client.host, port: client.port, database: client.database ?? '' };
+}
+
+/** `host:port`, or the socket file for a host that is a directory (`?host=/var/run/postgresql`). */
+export function formatServer({ host, port }: ServerAddress): string {
+  if (host.startsWith('/')) return `${host}/.s.PGSQL.${port}`;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Why the first connection to the database failed, in words for an operator.
+ * The server's own text is left out where it names the user (a failed login).
+ */
+export function connectionFailure(error: unknown): string {
+  const fault = error instanceof StoreUnavailableError && error.cause ? error.cause : error;
+  const code = (fault as { code?: string }).code;
+  const message = fault instanceof Error ? fault.message : String(fault);
+  switch (code) {
+    case '3D000':
+      return 'the database does not exist (create it, or correct DATABASE_URL)';
+    case '28000':
+    case '28P01':
+      return 'the server refused the login (check the user and password in DATABASE_URL)';
+    case 'ECONNREFUSED':
+      return 'connection refused (is PostgreSQL running, and on this port?)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'the host name does not resolve';
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'the host cannot be reached';
+    case '57P03':
+      return 'the server is starting up or shutting down';
+    case '53300':
+      return 'the server has no connection slots left';
+  }
+  if (/timeout exceeded when trying to connect/i.test(message)) return 'no answer within the connection timeout';
+  if (code === 'ENOENT' || code === 'EACCES') return 'the socket cannot be opened';
+  // Anything else (TLS, a protocol error): the driver's message, on one line.
+  return message.replace(/\s+/g, ' ').trim() || 'the connection failed';
 }

@@ -13,6 +13,7 @@ import {
   type DecideContact,
   type DecideExistingContact,
   type KeyStore,
+  type ProjectRecord,
   type ProjectStore,
   type Store,
 } from '../../domain/store.js';
@@ -32,6 +33,16 @@ function contactValues(projectId: string, c: ContactRecord): unknown[] {
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === '23505';
+}
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+function toProject(row: ProjectRow): ProjectRecord {
+  return { id: row.id, name: row.name, createdAt: row.created_at };
 }
 
 /** Connections of the auth pool: key checks and /ready, each one short indexed lookup. */
@@ -69,9 +80,11 @@ export class PostgresStore implements Store {
           }),
         ),
       get: async (projectId) => {
-        const { rows } = await inProject(projectId, () => query<{ id: string; name: string; created_at: number }>('projects_get', [projectId]));
-        return rows[0] && { id: rows[0].id, name: rows[0].name, createdAt: rows[0].created_at };
+        const { rows } = await inProject(projectId, () => query<ProjectRow>('projects_get', [projectId]));
+        return rows[0] && toProject(rows[0]);
       },
+      // Across projects, from the CLI: no project to charge it to.
+      list: async () => (await query<ProjectRow>('projects_list', [])).rows.map(toProject),
     };
     this.keys = {
       insert: async (key) => void (await inProject(key.projectId, () => query('keys_insert', keyValues(key)))),

@@ -34,6 +34,16 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
+interface ProjectRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+function toProject(row: ProjectRow): ProjectRecord {
+  return { id: row.id, name: row.name, createdAt: row.created_at };
+}
+
 export function openSqliteDatabase(file: string): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
@@ -64,6 +74,7 @@ export class SqliteStore implements Store {
     this.projects = {
       create: async (project, keys) => this.createProject(project, keys),
       get: async (projectId) => this.getProject(projectId),
+      list: async () => (this.statement(queries.projects_list).all() as ProjectRow[]).map(toProject),
     };
     this.keys = {
       insert: async (key) => void writeTransaction(this.db, () => this.statement(queries.keys_insert).run(key)),
@@ -134,10 +145,8 @@ export class SqliteStore implements Store {
   }
 
   private getProject(projectId: string): ProjectRecord | undefined {
-    const row = this.statement(queries.projects_get).get(projectId) as
-      | { id: string; name: string; created_at: number }
-      | undefined;
-    return row && { id: row.id, name: row.name, createdAt: row.created_at };
+    const row = this.statement(queries.projects_get).get(projectId) as ProjectRow | undefined;
+    return row && toProject(row);
   }
 
   private getContact(projectId: string, id: string): ContactRecord | undefined {
