@@ -88,10 +88,13 @@ for (const kind of storeKinds()) {
     });
 
     test('unknown route → 404 NOT_FOUND envelope, with or without a key', async () => {
-      for (const url of ['/nowhere', '/contacts/a/b', '/contactsx', '/', '/v1/contacts']) {
+      for (const url of ['/nowhere', '/contacts/a/b', '/contactsx', '/v1/contacts']) {
         assertError(await t.app.inject({ method: 'GET', url }), 404, { code: 'NOT_FOUND' });
         assertError(await t.app.inject({ method: 'POST', url, headers: auth, payload: {} }), 404, { code: 'NOT_FOUND' });
       }
+      // The root is a route: GET redirects to /docs, other methods are 405.
+      assert.equal((await t.app.inject({ method: 'GET', url: '/' })).statusCode, 302);
+      assertError(await t.app.inject({ method: 'POST', url: '/', headers: auth, payload: {} }), 405, { code: 'METHOD_NOT_ALLOWED' });
     });
 
     test('known path, wrong method → 405 METHOD_NOT_ALLOWED with an Allow header listing the methods', async () => {

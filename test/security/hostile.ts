@@ -65,6 +65,11 @@ export function assertHandled(response: LightMyRequestResponse, context: string)
   assert.ok(response.statusCode < 500, where);
   assert.match(String(response.headers['x-request-id']), /^[A-Za-z0-9._:-]{1,128}$/, where);
   if (response.statusCode < 300) return;
+  // The service's one redirect: GET / (and any path a URL parser resolves to /, such as /contacts/%2e%2e) → /docs.
+  if (response.statusCode === 302) {
+    assert.equal(response.headers.location, '/docs', where);
+    return;
+  }
   assert.equal(response.headers['content-type'], 'application/json; charset=utf-8', where);
   const body = JSON.parse(response.body);
   assert.deepEqual(Object.keys(body), ['error'], where);
@@ -86,6 +91,15 @@ export function assertHandled(response: LightMyRequestResponse, context: string)
 }
 
 /** assertHandled, and the exact status and code. */
+/** Whether a URL names the root once its dot segments are resolved, as a WHATWG URL parser (and so inject, fetch and curl) resolves them. */
+export function resolvesToRoot(url: string): boolean {
+  try {
+    return new URL(url, 'http://localhost').pathname === '/';
+  } catch {
+    return false;
+  }
+}
+
 export function assertRefused(response: LightMyRequestResponse, status: number, code: ErrorCode, context: string): void {
   assertHandled(response, context);
   assert.equal(response.statusCode, status, `${context} → ${response.statusCode} ${response.body.slice(0, 300)}`);
