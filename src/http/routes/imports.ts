@@ -11,7 +11,17 @@ import type { ImportService } from '../../domain/import/import-service.js';
 import { parseImportOptions, type ImportOptions } from '../../domain/import/options.js';
 import { discardRestOfBody } from '../discard-body.js';
 import { handleError, sendError, sendJson } from '../error-response.js';
-import { errorResponses } from '../schemas.js';
+import { Type } from 'typebox';
+import { DELIMITERS, OPTION_FIELDS } from '../../domain/import/options.js';
+import { ENCODINGS } from '../../domain/import/decode.js';
+import {
+  BooleanText,
+  SECRET_KEY,
+  authenticatedResponses,
+  jsonResponse,
+  otherResponse,
+  type ResponseSpec,
+} from '../schemas.js';
 import { multipartLimits, readImportUpload } from '../upload.js';
 import { UploadSlots } from '../upload-slots.js';
 import { JobParams, Queued, jobReadRoutes } from './job-schemas.js';
@@ -23,6 +33,76 @@ function quieterThanTrace(log: FastifyBaseLogger): LogLevel {
 function notMultipart(): AppError {
   return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data in a field named "file"');
 }
+
+/**
+ * The multipart body of an upload, for the document only: the body is read
+ * as a stream (readImportUpload) and its fields checked by
+ * parseImportOptions, which names the same fields (OPTION_FIELDS).
+ */
+const UPLOAD_FIELDS = {
+  file: Type.String({
+    format: 'binary',
+    description: 'The CSV (UTF-8, UTF-16 with BOM, or Windows-1252) or NDJSON file, at most 5 MiB; any declared content type',
+  }),
+  mapping: Type.String({
+    contentMediaType: 'application/json',
+    description:
+      'A JSON object from header (any case) to a target: "email", "subscribed", null (skip), a data key, ' +
+      'or {"key": "…", "type": "string" | "number" | "boolean"}',
+    examples: ['{"E-mail 1 - Value":"email","Zip":{"key":"zip","type":"string"}}'],
+  }),
+  subscribed: { ...BooleanText('The status of contacts the file creates when their row says nothing'), default: 'true' },
+  resubscribe: { ...BooleanText('Whether a row may turn an unsubscribed contact back to subscribed'), default: 'false' },
+  encoding: Type.Unsafe<string>({
+    type: 'string',
+    enum: [...ENCODINGS],
+    description: 'Overrides detection (utf8 is taken for utf-8, any case)',
+  }),
+  delimiter: Type.Unsafe<string>({
+    type: 'string',
+    enum: [...DELIMITERS, '\\t', 'tab'],
+    description: 'Overrides detection; a tab may be sent as itself, as \\t, or as "tab"',
+  }),
+} satisfies Record<'file' | (typeof OPTION_FIELDS)[number], unknown>;
+
+const UploadBody = Type.Object(UPLOAD_FIELDS, { required: ['file'], additionalProperties: false });
+
+const PreviewRow = Type.Union([
+  Type.Object({
+    row: Type.Integer({ minimum: 1 }),
+    email: Type.String(),
+    subscribed: Type.Boolean(),
+    data: Type.Object({}, { additionalProperties: true }),
+  }),
+  Type.Object({ row: Type.Integer({ minimum: 1 }), email: Type.String(), error: Type.String() }),
+]);
+
+const Preview = Type.Object({
+  format: Type.Union([Type.Literal('csv'), Type.Literal('ndjson')]),
+  encoding: Type.String({ description: 'The encoding the file would be read in' }),
+  delimiter: Type.Union([Type.String(), Type.Null()], { description: 'null for NDJSON' }),
+  totalRows: Type.Integer({ minimum: 0 }),
+  columns: Type.Array(
+    Type.Object({
+      header: Type.String(),
+      target: Type.Unsafe<string>({ type: 'string', enum: ['email', 'subscribed', 'data', 'skip'] }),
+      key: Type.Union([Type.String(), Type.Null()], { description: 'The data key (target data only)' }),
+      type: Type.Union([Type.String({ enum: ['string', 'number', 'boolean'] }), Type.Null()]),
+      samples: Type.Array(Type.String(), { maxItems: 5, description: 'The first 5 non-empty cells' }),
+    }),
+  ),
+  rows: Type.Array(PreviewRow, { maxItems: 20, description: 'The first 20 records as they would be stored, or their error' }),
+  counts: Type.Object({
+    create: Type.Integer({ minimum: 0 }),
+    update: Type.Integer({ minimum: 0 }),
+    failure: Type.Integer({ minimum: 0 }),
+    keptUnsubscribed: Type.Integer({ minimum: 0 }),
+  }),
+  errors: Type.Array(
+    Type.Object({ row: Type.Integer({ minimum: 1 }), email: Type.String(), error: Type.String() }),
+    { maxItems: 1000, description: 'The first 1,000 row errors' },
+  ),
+});
 
 /** Answers refused before the body was read; the client may still be sending it. */
 const EARLY_ANSWERS = new Set(['PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE']);
@@ -37,11 +117,20 @@ export async function importRoutes(app: FastifyTypeBox, imports: ImportService, 
     '/contacts/import/:jobId/errors.csv',
     {
       schema: {
+        operationId: 'getImportErrorsCsv',
         summary: "Every row of an import that failed, as written, under the file's header, with `row` and `error` first",
         tags: ['imports'],
+        security: SECRET_KEY,
         params: JobParams,
-        produces: ['text/csv'],
-        response: { ...errorResponses(401, 403, 404) },
+        response: authenticatedResponses(
+          {
+            200: otherResponse('The failed rows (Content-Disposition: attachment); the header alone when none failed', 'text/csv', {
+              type: 'string',
+              examples: ['row,error,email,name\n3,Invalid email address,bad@,Ada\n'],
+            }),
+          },
+          404,
+        ),
       },
     },
     async (request, reply) => {
@@ -82,11 +171,14 @@ async function uploadRoutes(app: FastifyTypeBox, imports: ImportService, limits:
     }
   };
 
-  const routeOptions = (summary: string, response: Record<number, unknown>) => ({
+  const routeOptions = (operationId: string, summary: string, response: Record<number, ResponseSpec>) => ({
     // @fastify/multipart logs the request's headers, Authorization and its
     // key included, at trace level: these routes never log below debug.
     logLevel: quieterThanTrace(app.log),
-    schema: { summary, tags: ['imports'], consumes: ['multipart/form-data'], response },
+    schema: { operationId, summary, tags: ['imports'], security: SECRET_KEY, consumes: ['multipart/form-data'], response },
+    // The document shows the multipart body; fastify must not validate it
+    // (request.body stays empty: the upload is read as a stream).
+    config: { swaggerTransform: ({ schema, url }: { schema: object; url: string }) => ({ schema: { ...schema, body: UploadBody }, url }) },
     errorHandler: (error: Parameters<typeof handleError>[0], request: FastifyRequest, reply: FastifyReply) => {
       // A body type with no parser at all (text/plain, say) fails before the
       // handler; the app-wide message would ask for JSON, which is wrong here.
@@ -98,10 +190,15 @@ async function uploadRoutes(app: FastifyTypeBox, imports: ImportService, limits:
 
   app.post(
     '/contacts/import',
-    routeOptions('Import contacts from a CSV or NDJSON file (multipart/form-data, field "file", at most 5 MiB)', {
-      202: Queued,
-      ...errorResponses(400, 401, 403, 408, 413, 415, 429, 503),
-    }),
+    routeOptions(
+      'importContacts',
+      'Import contacts from a CSV or NDJSON file (multipart/form-data, field "file", at most 5 MiB)',
+      authenticatedResponses(
+        { 202: jsonResponse('Queued: watch the job at Location (/contacts/import/{jobId})', Queued, ['Location']) },
+        408,
+        413,
+      ),
+    ),
     async (request, reply) => {
       // No use reading a file that could not be queued.
       const { file, options } = await readUpload(request, reply, () => imports.jobs.checkRoomForJob(request.projectId));
@@ -113,9 +210,11 @@ async function uploadRoutes(app: FastifyTypeBox, imports: ImportService, limits:
 
   app.post(
     '/contacts/import/preview',
-    routeOptions('What an import of this file would do, without doing it', {
-      ...errorResponses(400, 401, 403, 408, 413, 415, 503),
-    }),
+    routeOptions(
+      'previewImport',
+      'What an import of this file would do, without doing it',
+      authenticatedResponses({ 200: jsonResponse('What the import would do', Preview) }, 408, 413),
+    ),
     async (request, reply) => {
       const { file, options } = await readUpload(request, reply);
       return sendJson(reply, 200, JSON.stringify(await imports.preview(request.projectId, file, options)));

@@ -5,15 +5,18 @@ import type { FastifyTypeBox } from '../app.js';
 import type { Store } from '../../domain/store.js';
 import { AppError } from '../../domain/errors.js';
 import { sendError } from '../error-response.js';
+import { jsonResponse, publicResponses } from '../schemas.js';
 
 export function operationRoutes(app: FastifyTypeBox, store: Store): void {
   app.get(
     '/health',
     {
       schema: {
+        operationId: 'getHealth',
         summary: 'Liveness: 200 while the process runs',
         tags: ['operations'],
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        security: [],
+        response: publicResponses({ 200: jsonResponse('The process is alive', Type.Object({ status: Type.Literal('ok') })) }),
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -23,9 +26,11 @@ export function operationRoutes(app: FastifyTypeBox, store: Store): void {
     '/ready',
     {
       schema: {
+        operationId: 'getReady',
         summary: 'Readiness: 200 when the database answers, else 503',
         tags: ['operations'],
-        response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Ref('Error') },
+        security: [],
+        response: publicResponses({ 200: jsonResponse('The database answers', Type.Object({ status: Type.Literal('ready') })) }),
       },
     },
     async (request, reply) => {
@@ -39,5 +44,19 @@ export function operationRoutes(app: FastifyTypeBox, store: Store): void {
     },
   );
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI 3.1 document (a readable reference of it is at /docs)',
+        tags: ['operations'],
+        security: [],
+        response: publicResponses({
+          200: jsonResponse('The document', { type: 'object', additionalProperties: true, description: 'An OpenAPI 3.1 document' }),
+        }),
+      },
+    },
+    async () => app.swagger(),
+  );
 }
