@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { ERROR_STATUS } from '../../src/domain/errors.js';
 import { OPTION_FIELDS } from '../../src/domain/import/options.js';
-import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
+import type { LightMyRequestResponse } from 'fastify';
+import { DocumentChecker, json, startApp, storeKinds, type TestApp } from '../support/app.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -161,5 +162,39 @@ describe('the OpenAPI document', () => {
     const csv = doc.paths['/contacts/import/{jobId}/errors.csv'].get.responses['200'];
     assert.deepEqual(Object.keys(csv.content), ['text/csv']);
     assert.deepEqual(Object.keys(doc.paths['/contacts/import/{jobId}/errors.csv'].get.responses['404'].content), ['application/json']);
+  });
+
+  test("the test app's answer check refuses an undeclared status, a field the document omits, and a missing required header", () => {
+    const checker = new DocumentChecker(doc);
+    const answer = (url: string, status: number, body: unknown, headers: Record<string, string> = {}) =>
+      ({
+        statusCode: status,
+        body: JSON.stringify(body),
+        headers: { 'x-request-id': 'r1', 'content-type': 'application/json; charset=utf-8', ...headers },
+        raw: { req: { method: 'GET', url } },
+      }) as unknown as LightMyRequestResponse;
+    const job = {
+      id: '01936c2e-7c1a-7d8e-9a51-2b7f0c9e4d11',
+      type: 'import',
+      state: 'queued',
+      progress: 0,
+      result: {
+        totalRows: 1, processedRows: 0, successCount: 0, createdCount: 0, updatedCount: 0, failureCount: 0,
+        keptUnsubscribedCount: 0, format: 'csv', encoding: 'utf-8', errors: [],
+      },
+      failedReason: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      startedAt: null,
+      finishedAt: null,
+    };
+    const url = `/contacts/import/${job.id}`;
+    checker.check(answer(url, 200, job));
+    assert.throws(() => checker.check(answer(url, 200, { ...job, extra: 1 })), /must NOT have additional properties/);
+    assert.throws(() => checker.check(answer(url, 200, { ...job, result: { ...job.result, format: undefined } })), /format/);
+    assert.throws(() => checker.check(answer(url, 418, job)), /status 418 is not declared/);
+    const limited = { error: { code: 'RATE_LIMIT_EXCEEDED', message: 'Slow down', statusCode: 429, requestId: 'r1' } };
+    checker.check(answer(url, 429, limited, { 'retry-after': '1' }));
+    assert.throws(() => checker.check(answer(url, 429, limited)), /Retry-After is missing/);
+    assert.throws(() => checker.check(answer(url, 429, { error: { ...limited.error, code: 'SLOW_DOWN' } }, { 'retry-after': '1' })), /allowed values/);
   });
 });
