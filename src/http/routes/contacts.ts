@@ -4,25 +4,34 @@ import type { FastifyTypeBox } from '../app.js';
 import type { ContactService } from '../../domain/contacts.js';
 import { contactJson, contactPageJson } from '../wire-json.js';
 import { sendJson } from '../error-response.js';
-import { ContactIdParams, DataSchema, errorResponses } from '../schemas.js';
+import {
+  BooleanText,
+  ContactIdParams,
+  DataSchema,
+  SECRET_KEY,
+  authenticatedResponses,
+  jsonResponse,
+  otherResponse,
+  withDefaults,
+} from '../schemas.js';
 
-const ListQuery = Type.Object(
+const ListQuery = withDefaults(Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Contacts per page' }),
     cursor: Type.Optional(Type.String({ minLength: 1, description: 'Opaque; from the previous page' })),
     search: Type.Optional(
       Type.String({ minLength: 1, maxLength: 254, description: 'Case-insensitive substring of the email' }),
     ),
-    subscribed: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+    subscribed: Type.Optional(BooleanText('Only subscribed (`true`) or unsubscribed (`false`) contacts')),
   },
   { additionalProperties: false },
-);
+));
 
 const ContactPageSchema = Type.Object({
   contacts: Type.Array(Type.Ref('Contact')),
-  cursor: Type.Union([Type.String(), Type.Null()]),
+  cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass back as ?cursor= for the next page; null when hasMore is false' }),
   hasMore: Type.Boolean(),
-  total: Type.Optional(Type.Integer({ description: 'Only on the first page (no cursor in the request)' })),
+  total: Type.Optional(Type.Integer({ minimum: 0, description: 'Contacts matching the filters; only on the first page (no cursor in the request)' })),
 });
 
 const CreateBody = Type.Object(
@@ -48,10 +57,12 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService): vo
     '/contacts',
     {
       schema: {
+        operationId: 'listContacts',
         summary: 'List contacts, newest first',
         tags: ['contacts'],
+        security: SECRET_KEY,
         querystring: ListQuery,
-        response: { 200: ContactPageSchema, ...errorResponses(400, 401, 403) },
+        response: authenticatedResponses({ 200: jsonResponse('A page of contacts', ContactPageSchema) }),
       },
     },
     async (request, reply) => {
@@ -70,10 +81,18 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService): vo
     '/contacts',
     {
       schema: {
+        operationId: 'upsertContact',
         summary: 'Create a contact, or update the one with this email',
         tags: ['contacts'],
+        security: SECRET_KEY,
         body: CreateBody,
-        response: { 200: Type.Ref('Contact'), 201: Type.Ref('Contact'), ...errorResponses(400, 401, 403, 413, 415) },
+        response: authenticatedResponses(
+          {
+            200: jsonResponse('The email was known: the updated contact', Type.Ref('Contact')),
+            201: jsonResponse('A new contact', Type.Ref('Contact')),
+          },
+          413,
+        ),
       },
     },
     async (request, reply) => {
@@ -86,10 +105,12 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService): vo
     '/contacts/:id',
     {
       schema: {
+        operationId: 'getContact',
         summary: 'Get a contact',
         tags: ['contacts'],
+        security: SECRET_KEY,
         params: ContactIdParams,
-        response: { 200: Type.Ref('Contact'), ...errorResponses(401, 403, 404) },
+        response: authenticatedResponses({ 200: jsonResponse('The contact', Type.Ref('Contact')) }, 404),
       },
     },
     async (request, reply) => {
@@ -102,11 +123,13 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService): vo
     '/contacts/:id',
     {
       schema: {
+        operationId: 'updateContact',
         summary: 'Change a contact',
         tags: ['contacts'],
+        security: SECRET_KEY,
         params: ContactIdParams,
         body: PatchBody,
-        response: { 200: Type.Ref('Contact'), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+        response: authenticatedResponses({ 200: jsonResponse('The updated contact', Type.Ref('Contact')) }, 404, 409, 413),
       },
     },
     async (request, reply) => {
@@ -119,10 +142,12 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService): vo
     '/contacts/:id',
     {
       schema: {
+        operationId: 'deleteContact',
         summary: 'Delete a contact for good',
         tags: ['contacts'],
+        security: SECRET_KEY,
         params: ContactIdParams,
-        response: { 204: Type.Null({ description: 'No body' }), ...errorResponses(401, 403, 404) },
+        response: authenticatedResponses({ 204: otherResponse('Deleted; no body') }, 404, 413),
       },
     },
     async (request, reply) => {

@@ -11,7 +11,14 @@ import type { ImportService } from '../../domain/import/import-service.js';
 import { parseImportOptions, type ImportOptions } from '../../domain/import/options.js';
 import { discardRestOfBody } from '../discard-body.js';
 import { handleError, sendError, sendJson } from '../error-response.js';
-import { errorResponses } from '../schemas.js';
+import { Preview, UploadBody } from './import-schemas.js';
+import {
+  SECRET_KEY,
+  authenticatedResponses,
+  jsonResponse,
+  otherResponse,
+  type ResponseSpec,
+} from '../schemas.js';
 import { multipartLimits, readImportUpload } from '../upload.js';
 import { UploadSlots } from '../upload-slots.js';
 import { JobParams, Queued, jobReadRoutes } from './job-schemas.js';
@@ -37,11 +44,20 @@ export async function importRoutes(app: FastifyTypeBox, imports: ImportService, 
     '/contacts/import/:jobId/errors.csv',
     {
       schema: {
+        operationId: 'getImportErrorsCsv',
         summary: "Every row of an import that failed, as written, under the file's header, with `row` and `error` first",
         tags: ['imports'],
+        security: SECRET_KEY,
         params: JobParams,
-        produces: ['text/csv'],
-        response: { ...errorResponses(401, 403, 404) },
+        response: authenticatedResponses(
+          {
+            200: otherResponse('The failed rows (Content-Disposition: attachment); the header alone when none failed', 'text/csv', {
+              type: 'string',
+              examples: ['row,error,email,name\n3,Invalid email address,bad@,Ada\n'],
+            }),
+          },
+          404,
+        ),
       },
     },
     async (request, reply) => {
@@ -82,11 +98,14 @@ async function uploadRoutes(app: FastifyTypeBox, imports: ImportService, limits:
     }
   };
 
-  const routeOptions = (summary: string, response: Record<number, unknown>) => ({
+  const routeOptions = (operationId: string, summary: string, response: Record<number, ResponseSpec>) => ({
     // @fastify/multipart logs the request's headers, Authorization and its
     // key included, at trace level: these routes never log below debug.
     logLevel: quieterThanTrace(app.log),
-    schema: { summary, tags: ['imports'], consumes: ['multipart/form-data'], response },
+    schema: { operationId, summary, tags: ['imports'], security: SECRET_KEY, consumes: ['multipart/form-data'], response },
+    // The document shows the multipart body; fastify must not validate it
+    // (request.body stays empty: the upload is read as a stream).
+    config: { swaggerTransform: ({ schema, url }: { schema: object; url: string }) => ({ schema: { ...schema, body: UploadBody }, url }) },
     errorHandler: (error: Parameters<typeof handleError>[0], request: FastifyRequest, reply: FastifyReply) => {
       // A body type with no parser at all (text/plain, say) fails before the
       // handler; the app-wide message would ask for JSON, which is wrong here.
@@ -98,10 +117,15 @@ async function uploadRoutes(app: FastifyTypeBox, imports: ImportService, limits:
 
   app.post(
     '/contacts/import',
-    routeOptions('Import contacts from a CSV or NDJSON file (multipart/form-data, field "file", at most 5 MiB)', {
-      202: Queued,
-      ...errorResponses(400, 401, 403, 408, 413, 415, 429, 503),
-    }),
+    routeOptions(
+      'importContacts',
+      'Import contacts from a CSV or NDJSON file (multipart/form-data, field "file", at most 5 MiB)',
+      authenticatedResponses(
+        { 202: jsonResponse('Queued: watch the job at Location (/contacts/import/{jobId})', Queued, ['Location']) },
+        408,
+        413,
+      ),
+    ),
     async (request, reply) => {
       // No use reading a file that could not be queued.
       const { file, options } = await readUpload(request, reply, () => imports.jobs.checkRoomForJob(request.projectId));
@@ -113,9 +137,11 @@ async function uploadRoutes(app: FastifyTypeBox, imports: ImportService, limits:
 
   app.post(
     '/contacts/import/preview',
-    routeOptions('What an import of this file would do, without doing it', {
-      ...errorResponses(400, 401, 403, 408, 413, 415, 503),
-    }),
+    routeOptions(
+      'previewImport',
+      'What an import of this file would do, without doing it',
+      authenticatedResponses({ 200: jsonResponse('What the import would do', Preview) }, 408, 413),
+    ),
     async (request, reply) => {
       const { file, options } = await readUpload(request, reply);
       return sendJson(reply, 200, JSON.stringify(await imports.preview(request.projectId, file, options)));

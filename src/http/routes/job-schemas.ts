@@ -4,37 +4,112 @@ import { Type } from 'typebox';
 import type { FastifyTypeBox } from '../app.js';
 import type { JobPage, JobService } from '../../domain/jobs.js';
 import { sendJson } from '../error-response.js';
-import { errorResponses } from '../schemas.js';
+import { SECRET_KEY, authenticatedResponses, jsonResponse, withDefaults } from '../schemas.js';
 import { jobJson } from '../wire-json.js';
 
-export const Queued = Type.Object({ message: Type.String(), jobId: Type.String() });
-export const JobParams = Type.Object({ jobId: Type.String() });
+export const Queued = Type.Object({
+  message: Type.String({ examples: ['Import queued'] }),
+  jobId: Type.String({ format: 'uuid', description: 'Watch it at the Location header' }),
+});
+export const JobParams = Type.Object({ jobId: Type.String({ description: 'The job id (a UUID)' }) });
 
-const JobStatus = Type.Object({
-  id: Type.String(),
-  type: Type.String({ enum: ['import', 'bulk-subscribe', 'bulk-unsubscribe', 'bulk-delete'] }),
-  state: Type.String({ enum: ['queued', 'active', 'completed', 'failed'] }),
-  progress: Type.Integer({ minimum: 0, maximum: 100 }),
-  result: Type.Object({}, { additionalProperties: true }),
-  failedReason: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+const count = (description?: string) => Type.Integer({ minimum: 0, ...(description ? { description } : {}) });
+
+const ImportRowError = Type.Object({
+  row: Type.Integer({ minimum: 1, description: "The record's number, the header being 1" }),
+  email: Type.String({ description: 'As written in the file (may be empty or invalid)' }),
+  error: Type.String(),
 });
 
-const JobListQuery = Type.Object(
+const ImportResultFields = {
+  totalRows: count('Known from the moment the job is accepted'),
+  processedRows: count('successCount + failureCount'),
+  successCount: count('createdCount + updatedCount'),
+  createdCount: count(),
+  updatedCount: count(),
+  failureCount: count(),
+  keptUnsubscribedCount: count('Rows that would have resubscribed an unsubscribed contact, kept unsubscribed (resubscribe=false)'),
+  format: Type.Union([Type.Literal('csv'), Type.Literal('ndjson')]),
+  encoding: Type.String({ description: 'The encoding the file was read in', examples: ['utf-8'] }),
+};
+
+const BulkResultFields = {
+  operation: Type.Union([Type.Literal('subscribe'), Type.Literal('unsubscribe'), Type.Literal('delete')]),
+  totalRequested: count('Distinct ids asked for; successCount + unchangedCount + failureCount once completed'),
+  successCount: count('Contacts changed (or deleted)'),
+  unchangedCount: count('Contacts already in the asked state'),
+  failureCount: count('Ids not found in the project'),
+};
+
+const ERRORS_NOTE = 'The first 1,000 errors, in order';
+
+const ImportResult = Type.Object(
+  { ...ImportResultFields, errors: Type.Array(ImportRowError, { description: ERRORS_NOTE }) },
+  { $id: 'ImportResult' },
+);
+const ImportResultSummary = Type.Object(ImportResultFields, { $id: 'ImportResultSummary', description: 'An import result without its errors' });
+const BulkResult = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, description: 'Opaque; from the previous page' })),
+    ...BulkResultFields,
+    errors: Type.Array(Type.Object({ contactId: Type.String(), error: Type.String({ examples: ['Contact not found'] }) }), {
+      description: ERRORS_NOTE,
+    }),
   },
-  { additionalProperties: false },
+  { $id: 'BulkResult' },
+);
+const BulkResultSummary = Type.Object(BulkResultFields, { $id: 'BulkResultSummary', description: 'A bulk result without its errors' });
+
+/** The job object of one kind, around the result schema given. */
+function jobSchema(kind: 'import' | 'bulk', resultName: string, description: string) {
+  const types = kind === 'import' ? ['import'] : ['bulk-subscribe', 'bulk-unsubscribe', 'bulk-delete'];
+  return Type.Object(
+    {
+      id: Type.String({ format: 'uuid' }),
+      type: Type.Unsafe<string>({ type: 'string', enum: types }),
+      state: Type.Unsafe<string>({
+        type: 'string',
+        enum: ['queued', 'active', 'completed', 'failed'],
+        description: '`failed`: the job as a whole could not finish (failedReason says why); bad rows do not fail a job',
+      }),
+      progress: Type.Integer({ minimum: 0, maximum: 100, description: '100 exactly when completed' }),
+      result: Type.Ref(resultName),
+      failedReason: Type.Union([Type.String(), Type.Null()]),
+      createdAt: Type.String({ format: 'date-time' }),
+      startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    },
+    { description },
+  );
+}
+
+/** The component schemas the job routes refer to by name; app.ts adds them. */
+export const JOB_SCHEMAS = [ImportResult, ImportResultSummary, BulkResult, BulkResultSummary];
+
+const JOB_STATUS = {
+  import: jobSchema('import', 'ImportResult', 'An import job'),
+  bulk: jobSchema('bulk', 'BulkResult', 'A bulk job'),
+};
+const JOB_SUMMARY = {
+  import: jobSchema('import', 'ImportResultSummary', 'An import job, its result without errors'),
+  bulk: jobSchema('bulk', 'BulkResultSummary', 'A bulk job, its result without errors'),
+};
+
+const JobListQuery = withDefaults(
+  Type.Object(
+    {
+      limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Jobs per page' }),
+      cursor: Type.Optional(Type.String({ minLength: 1, description: 'Opaque; from the previous page' })),
+    },
+    { additionalProperties: false },
+  ),
 );
 
-const JobPageSchema = Type.Object({
-  jobs: Type.Array(JobStatus, { description: 'Newest first; results without their `errors`' }),
-  cursor: Type.Union([Type.String(), Type.Null()]),
-  hasMore: Type.Boolean(),
-});
+const jobPageSchema = (kind: 'import' | 'bulk') =>
+  Type.Object({
+    jobs: Type.Array(JOB_SUMMARY[kind], { description: 'Newest first; results without their `errors`' }),
+    cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass back as ?cursor= for the next page; null when hasMore is false' }),
+    hasMore: Type.Boolean(),
+  });
 
 /**
  * A job's result JSON without its `errors` (up to 1,000 of them). `errors` is
@@ -53,21 +128,51 @@ function jobPageJson(page: JobPage): string {
 }
 
 const SUMMARIES = {
-  import: { list: "The project's imports, newest first", status: 'The state and counts of an import', tag: 'imports' },
-  bulk: { list: "The project's bulk jobs, newest first", status: 'The state and counts of a bulk job', tag: 'bulk' },
+  import: {
+    list: "The project's imports, newest first",
+    status: 'The state and counts of an import',
+    tag: 'imports',
+    listId: 'listImports',
+    statusId: 'getImport',
+  },
+  bulk: {
+    list: "The project's bulk jobs, newest first",
+    status: 'The state and counts of a bulk job',
+    tag: 'bulk',
+    listId: 'listBulkJobs',
+    statusId: 'getBulkJob',
+  },
 } as const;
 
 /** GET /contacts/{kind} (the project's jobs of that kind) and GET /contacts/{kind}/:jobId. */
 export function jobReadRoutes(app: FastifyTypeBox, jobs: JobService, kind: 'import' | 'bulk'): void {
-  const { list, status, tag } = SUMMARIES[kind];
+  const { list, status, tag, listId, statusId } = SUMMARIES[kind];
   app.get(
     `/contacts/${kind}`,
-    { schema: { summary: list, tags: [tag], querystring: JobListQuery, response: { 200: JobPageSchema, ...errorResponses(400, 401, 403) } } },
+    {
+      schema: {
+        operationId: listId,
+        summary: list,
+        tags: [tag],
+        security: SECRET_KEY,
+        querystring: JobListQuery,
+        response: authenticatedResponses({ 200: jsonResponse('A page of jobs', jobPageSchema(kind)) }),
+      },
+    },
     async (request, reply) => sendJson(reply, 200, jobPageJson(await jobs.list(request.projectId, kind, request.query.limit, request.query.cursor))),
   );
   app.get(
     `/contacts/${kind}/:jobId`,
-    { schema: { summary: status, tags: [tag], params: JobParams, response: { 200: JobStatus, ...errorResponses(401, 403, 404) } } },
+    {
+      schema: {
+        operationId: statusId,
+        summary: status,
+        tags: [tag],
+        security: SECRET_KEY,
+        params: JobParams,
+        response: authenticatedResponses({ 200: jsonResponse('The job', JOB_STATUS[kind]) }, 404),
+      },
+    },
     async (request, reply) => sendJson(reply, 200, jobJson(await jobs.get(request.projectId, request.params.jobId, kind))),
   );
 }

@@ -6,6 +6,7 @@ import type { Store } from '../../domain/store.js';
 import { AppError } from '../../domain/errors.js';
 import { sendError } from '../error-response.js';
 import { METRICS_CONTENT_TYPE, metricsScraper } from '../metrics.js';
+import { jsonResponse, publicResponses } from '../schemas.js';
 
 /** Longest /ready waits for the database: a probe wants an answer, and a database this slow is not ready. */
 const READY_TIMEOUT_MS = 2000;
@@ -31,9 +32,11 @@ export function operationRoutes(app: FastifyTypeBox, store: Store, options: Oper
     '/health',
     {
       schema: {
+        operationId: 'getHealth',
         summary: 'Liveness: 200 while the process runs',
         tags: ['operations'],
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        security: [],
+        response: publicResponses({ 200: jsonResponse('The process is alive', Type.Object({ status: Type.Literal('ok') })) }),
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -43,9 +46,11 @@ export function operationRoutes(app: FastifyTypeBox, store: Store, options: Oper
     '/ready',
     {
       schema: {
+        operationId: 'getReady',
         summary: 'Readiness: 200 when the database answers, else 503',
         tags: ['operations'],
-        response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Ref('Error') },
+        security: [],
+        response: publicResponses({ 200: jsonResponse('The database answers', Type.Object({ status: Type.Literal('ready') })) }),
       },
     },
     async (request, reply) => {
@@ -59,7 +64,21 @@ export function operationRoutes(app: FastifyTypeBox, store: Store, options: Oper
     },
   );
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI 3.1 document (a readable reference of it is at /docs)',
+        tags: ['operations'],
+        security: [],
+        response: publicResponses({
+          200: jsonResponse('The document', { type: 'object', additionalProperties: true, description: 'An OpenAPI 3.1 document' }),
+        }),
+      },
+    },
+    async () => app.swagger(),
+  );
 
   if (options.serveMetrics) {
     const scrape = metricsScraper(store);
@@ -67,6 +86,7 @@ export function operationRoutes(app: FastifyTypeBox, store: Store, options: Oper
       '/metrics',
       {
         schema: {
+          operationId: 'getMetrics',
           summary: 'Metrics in the Prometheus text format',
           tags: ['operations'],
           security: [],
