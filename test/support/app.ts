@@ -247,6 +247,11 @@ export class DocumentChecker {
     };
     if (!response.headers['x-request-id']) fail('no X-Request-ID header');
     if (OUTSIDE_DOCUMENT.test(path)) return;
+    // GET / redirects to /docs, and is outside the document as /docs is.
+    if (path === '/' && (method === 'GET' || method === 'HEAD') && status === 302) {
+      if (response.headers.location !== '/docs') fail('the root redirects somewhere other than /docs');
+      return;
+    }
 
     const found = this.operationFor(method, path);
     if (!found) {
