@@ -5,6 +5,7 @@ import { ConfigError } from '../config.js';
 import { AppError } from '../domain/errors.js';
 import { StoreStartError } from '../storage/open-store.js';
 import { listEveryCommand } from './help.js';
+import { importCommand } from './import.js';
 import { keyCommands, projectCommands } from './manage.js';
 import type { ProcessRoles } from './run.js';
 
@@ -32,6 +33,7 @@ program.command('worker').description('Job worker only').action(() => runProcess
 program.command('migrate').description('Bring the schema up to date, then exit').action(() => runProcess({ api: false, worker: false }));
 projectCommands(program);
 keyCommands(program);
+importCommand(program);
 listEveryCommand(program);
 program.addHelpText(
   'after',

@@ -12,6 +12,7 @@ const COMMANDS = [
   'serve', 'api', 'worker', 'migrate',
   'projects create', 'projects list',
   'keys create', 'keys list', 'keys revoke',
+  'import',
 ];
 
 describe('rolodex --version and --help', () => {
