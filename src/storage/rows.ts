@@ -1,6 +1,6 @@
 // Row shapes both stores read (the same column names on SQLite and
 // PostgreSQL), and their mapping to the Store's records.
-import type { ApiKeyRecord, ContactRecord, JobRecord } from '../domain/store.js';
+import type { ApiKeyRecord, ContactRecord, JobRecord, ProjectRecord } from '../domain/store.js';
 
 export interface ContactRow {
   id: string;
@@ -82,4 +82,14 @@ export function countOf(counts: { total: number; subscribed: number } | undefine
   if (!counts) return 0;
   if (subscribed === undefined) return counts.total;
   return subscribed ? counts.subscribed : counts.total - counts.subscribed;
+}
+
+export interface ProjectRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export function toProject(row: ProjectRow): ProjectRecord {
+  return { id: row.id, name: row.name, createdAt: row.created_at };
 }

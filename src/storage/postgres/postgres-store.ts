@@ -23,7 +23,7 @@ import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
 import { ProjectGate } from './project-gate.js';
 import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
-import { countOf, toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
+import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
 
 const MIGRATION_LOCK = 0x526f6c6f; // "Rolo"
 
@@ -33,16 +33,6 @@ function contactValues(projectId: string, c: ContactRecord): unknown[] {
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === '23505';
-}
-
-interface ProjectRow {
-  id: string;
-  name: string;
-  created_at: number;
-}
-
-function toProject(row: ProjectRow): ProjectRecord {
-  return { id: row.id, name: row.name, createdAt: row.created_at };
 }
 
 /** Connections of the auth pool: key checks and /ready, each one short indexed lookup. */

@@ -23,7 +23,7 @@ import {
 import { Checkpointer } from './checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations.js';
-import { countOf, toContact, toKey, type ContactRow, type KeyRow } from '../rows.js';
+import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
 import { SqliteJobStore } from './sqlite-jobs.js';
 import { writeTransaction } from './write-transaction.js';
 import { contactsListPageSql, contactsWhere, queries } from './queries.js';
@@ -32,16 +32,6 @@ import { DEFAULT_LIMITS } from '../../config.js';
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-interface ProjectRow {
-  id: string;
-  name: string;
-  created_at: number;
-}
-
-function toProject(row: ProjectRow): ProjectRecord {
-  return { id: row.id, name: row.name, createdAt: row.created_at };
 }
 
 export function openSqliteDatabase(file: string): Db {
