@@ -3,7 +3,8 @@
 // next state of a contact is.
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { emptyData, mergeData, parseData, patchChanges, serializeData, type DataPatch } from './data.js';
-import { couldBeInEmail, parseEmail } from './email.js';
+import { parseEmail } from './email.js';
+import { checkFilter, type FilterInput } from './filter.js';
 import { AppError, notFound } from './errors.js';
 import { isId, newId, timeOfId } from './ids.js';
 import { EmailTakenError, type ContactRecord, type Store } from './store.js';
@@ -23,11 +24,9 @@ export interface ContactChange {
   data?: DataPatch | null;
 }
 
-export interface ListQuery {
+export interface ListQuery extends FilterInput {
   limit: number;
   cursor?: string;
-  search?: string;
-  subscribed?: boolean;
 }
 
 export interface ContactPage {
@@ -111,14 +110,14 @@ export class ContactService {
 
   async list(projectId: string, query: ListQuery): Promise<ContactPage> {
     const after = query.cursor === undefined ? undefined : decodeCursor(projectId, query.cursor);
-    const filter = { search: query.search?.toLowerCase(), subscribed: query.subscribed };
-    if (filter.search !== undefined && !couldBeInEmail(filter.search)) {
-      // Nothing stored can match, and databases refuse some such text (NUL) outright.
+    const { limit, cursor, ...input } = query;
+    const filter = checkFilter(input);
+    if (filter === 'nothing') {
       return after === undefined ? { contacts: [], cursor: null, hasMore: false, total: 0 } : { contacts: [], cursor: null, hasMore: false };
     }
-    const rows = await this.store.contacts.listPage(projectId, { ...filter, limit: query.limit + 1, after });
-    const hasMore = rows.length > query.limit;
-    const contacts = hasMore ? rows.slice(0, query.limit) : rows;
+    const rows = await this.store.contacts.listPage(projectId, { ...filter, limit: limit + 1, after });
+    const hasMore = rows.length > limit;
+    const contacts = hasMore ? rows.slice(0, limit) : rows;
     const last = contacts[contacts.length - 1];
     const page: ContactPage = {
       contacts,

@@ -40,17 +40,46 @@ export interface ContactRecord {
 export type DecideContact = (current: ContactRecord | undefined) => ContactRecord;
 export type DecideExistingContact = (current: ContactRecord) => ContactRecord;
 
+/** A data condition: the key's value is one of these JSON texts; without them, the key is present. */
+export interface DataMatch {
+  key: string;
+  jsonTexts?: string[];
+}
+
+/**
+ * Which contacts a listing, an export or a bulk job reads; every condition
+ * holds (AND). Checked and normalised by the domain (filter.ts).
+ */
 export interface ContactFilter {
   /** Lower-case substring of the email. */
   search?: string;
   subscribed?: boolean;
+  /** One stored-form email. */
+  email?: string;
+  /** Milliseconds; createdAt > createdAfter, createdAt < createdBefore (likewise updatedAt). */
+  createdAfter?: number;
+  createdBefore?: number;
+  updatedAfter?: number;
+  updatedBefore?: number;
+  data?: DataMatch[];
+  /** Contacts left out (a bulk job's excludeIds): valid ids only. */
+  excludeIds?: string[];
+}
+
+/** A place in the listing order (createdAt desc, id desc). */
+export interface ContactPosition {
+  createdAt: number;
+  id: string;
 }
 
 export interface ContactPageQuery extends ContactFilter {
   limit: number;
   /** Return only contacts that sort after this position (createdAt desc, id desc). */
-  after?: { createdAt: number; id: string };
+  after?: ContactPosition;
 }
+
+/** How long a listing may run: the search time bound (a request), or none (an export or a job). */
+export type QueryBound = 'request' | 'unbounded';
 
 /** Thrown by a store when a write would give an email to a second contact. */
 export class EmailTakenError extends Error {
@@ -105,8 +134,9 @@ export interface ContactStore {
   updateById(projectId: string, id: string, decide: DecideExistingContact): Promise<ContactRecord | undefined>;
   getById(projectId: string, id: string): Promise<ContactRecord | undefined>;
   deleteById(projectId: string, id: string): Promise<boolean>;
-  listPage(projectId: string, query: ContactPageQuery): Promise<ContactRecord[]>;
-  count(projectId: string, filter: ContactFilter): Promise<number>;
+  /** The page of contacts matching the filter after `query.after`, newest first. */
+  listPage(projectId: string, query: ContactPageQuery, bound?: QueryBound): Promise<ContactRecord[]>;
+  count(projectId: string, filter: ContactFilter, bound?: QueryBound): Promise<number>;
   /** The project's contacts with these (stored-form) emails, in no particular order. */
   getByEmails(projectId: string, emails: string[]): Promise<ContactRecord[]>;
 }

@@ -9,7 +9,9 @@ import { PLAIN_NUMBER } from '../domain/text.js';
 
 const common = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
 // Bodies and text (query, path) use the same validator: neither coerces.
-const ajv = new Ajv({ ...common, coerceTypes: false });
+// `date-time` tells the document's readers what to send; the domain reads the
+// instant itself (filter.ts), with an error that says what was expected.
+const ajv = new Ajv({ ...common, coerceTypes: false, formats: { 'date-time': true } });
 
 // Query and path values arrive as text. Ajv's own coercion is too lenient for
 // a contract ("1e1", "+5", " 5", "0x10" and "05" all become numbers), so a

@@ -56,7 +56,7 @@ for (const kind of storeKinds()) {
 
       const query = doc.paths['/contacts'].get.parameters.filter((p: { in: string }) => p.in === 'query');
       const byName = Object.fromEntries(query.map((p: { name: string; schema: object }) => [p.name, p.schema]));
-      assert.deepEqual(Object.keys(byName).sort(), ['cursor', 'limit', 'search', 'subscribed']);
+      assert.deepEqual(Object.keys(byName).sort(), ['createdAfter', 'createdBefore', 'cursor', 'email', 'limit', 'search', 'subscribed', 'updatedAfter', 'updatedBefore']);
       assert.deepEqual(byName.limit, { type: 'integer', minimum: 1, maximum: 100, default: 20 });
       assert.equal(byName.search.minLength, 1);
       assert.equal(byName.search.maxLength, 254);

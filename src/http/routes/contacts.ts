@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { FastifyTypeBox } from '../app.js';
 import type { ContactService } from '../../domain/contacts.js';
 import { contactJson, contactPageJson } from '../wire-json.js';
+import { dataParameters } from '../../domain/filter.js';
 import { sendJson } from '../error-response.js';
 import {
   BooleanText,
@@ -15,16 +16,38 @@ import {
   withDefaults,
 } from '../schemas.js';
 
+/** The filters of the list and the export, as query parameters (`data.<key>` parameters besides). */
+export const FILTER_PARAMETERS = {
+  search: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 254, description: 'Case-insensitive substring of the email (`%` and `_` are ordinary characters)' }),
+  ),
+  subscribed: Type.Optional(BooleanText('Only subscribed (`true`) or unsubscribed (`false`) contacts')),
+  email: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'One exact email, any case' })),
+  createdAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Created strictly later than this ISO 8601 instant' })),
+  createdBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Created strictly earlier than this ISO 8601 instant' })),
+  updatedAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Last changed strictly later than this ISO 8601 instant' })),
+  updatedBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Last changed strictly earlier than this ISO 8601 instant' })),
+};
+
+/**
+ * `data.<key>=<value>` parameters: any number, one per key. They are outside
+ * the document's parameter list (OpenAPI cannot name parameters by prefix);
+ * the operation's description tells of them.
+ */
+export const DATA_PARAMETERS = { '^data\\.': Type.Union([Type.String(), Type.Array(Type.String())]) };
+
+export const DATA_PARAMETERS_TEXT =
+  'Filter by custom data with `data.<key>=<value>` (repeatable for different keys; the key as stored, URL-encoded): ' +
+  'contacts whose `data[key]` is the string `<value>`, or a number or boolean written the same (`data.seats=5` matches 5 and "5"); ' +
+  'an empty value (`data.plan=`) matches contacts that have the key. All filters combine with AND.';
+
 const ListQuery = withDefaults(Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Contacts per page' }),
-    cursor: Type.Optional(Type.String({ minLength: 1, description: 'Opaque; from the previous page' })),
-    search: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 254, description: 'Case-insensitive substring of the email' }),
-    ),
-    subscribed: Type.Optional(BooleanText('Only subscribed (`true`) or unsubscribed (`false`) contacts')),
+    cursor: Type.Optional(Type.String({ minLength: 1, description: 'Opaque; from the previous page. Send the same filters with every page' })),
+    ...FILTER_PARAMETERS,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, patternProperties: DATA_PARAMETERS },
 ));
 
 const ContactPageSchema = Type.Object({
@@ -59,6 +82,7 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService): vo
       schema: {
         operationId: 'listContacts',
         summary: 'List contacts, newest first',
+        description: DATA_PARAMETERS_TEXT,
         tags: ['contacts'],
         security: SECRET_KEY,
         querystring: ListQuery,
@@ -66,12 +90,11 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService): vo
       },
     },
     async (request, reply) => {
-      const { limit, cursor, search, subscribed } = request.query;
+      const { subscribed, ...query } = request.query;
       const page = await contacts.list(request.projectId, {
-        limit,
-        cursor,
-        search,
+        ...query,
         subscribed: subscribed === undefined ? undefined : subscribed === 'true',
+        data: dataParameters(request.query),
       });
       return sendJson(reply, 200, contactPageJson(page));
     },

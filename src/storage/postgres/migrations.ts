@@ -169,4 +169,12 @@ export const migrations: Migration[] = [
     // loop for 100 ms (its hex text, decoded on the loop).
     sql: 'ALTER TABLE job_files ALTER COLUMN content SET STORAGE EXTERNAL;',
   },
+  {
+    version: 7,
+    name: 'filters by update time, and where a bulk job by filter resumes',
+    sql: `
+      CREATE INDEX contacts_updated ON contacts (project_id, updated_at);
+      ALTER TABLE jobs ADD COLUMN resume_at text;
+    `,
+  },
 ];

@@ -3,6 +3,7 @@
 // that decide from the current state lock the row first (SELECT … FOR UPDATE),
 // so concurrent merges each apply to what the previous one left.
 import type pg from 'pg';
+import { needsScan } from '../../domain/filter.js';
 import {
   EmailTakenError,
   type ApiKeyRecord,
@@ -15,6 +16,7 @@ import {
   type KeyStore,
   type ProjectRecord,
   type ProjectStore,
+  type QueryBound,
   type Store,
 } from '../../domain/store.js';
 import { createPool, guarded, timedSearch, transaction, type PoolSettings } from './database.js';
@@ -96,8 +98,8 @@ export class PostgresStore implements Store {
         return row && toContact(row);
       },
       deleteById: async (projectId, id) => (await inProject(projectId, () => query('contacts_delete', [projectId, id]))).rowCount === 1,
-      listPage: (projectId, pageQuery) => inProject(projectId, () => this.listPage(projectId, pageQuery)),
-      count: (projectId, filter) => inProject(projectId, () => this.count(projectId, filter)),
+      listPage: (projectId, pageQuery, bound) => inProject(projectId, () => this.listPage(projectId, pageQuery, bound)),
+      count: (projectId, filter, bound) => inProject(projectId, () => this.count(projectId, filter, bound)),
       getByEmails: async (projectId, emails) => {
         if (emails.length === 0) return [];
         return (await inProject(projectId, () => query<ContactRow>('contacts_select_by_emails', [projectId, emails]))).rows.map(toContact);
@@ -213,28 +215,34 @@ export class PostgresStore implements Store {
     return next;
   }
 
-  private async listPage(projectId: string, query: ContactPageQuery): Promise<ContactRecord[]> {
-    const { where, params } = contactsWhere(projectId, query);
+  private async listPage(projectId: string, query: ContactPageQuery, bound: QueryBound = 'request'): Promise<ContactRecord[]> {
+    const { limit, after, ...filter } = query;
+    const { where, params } = contactsWhere(projectId, filter, after);
     const text = contactsListPageSql(where, params.length + 1);
-    const values = [...params, query.limit];
-    const { rows } = query.search === undefined
-      ? await guarded(() => this.pool.query<ContactRow>(text, values))
-      : await timedSearch(this.pool, this.searchTimeoutMs, (client) => client.query<ContactRow>(text, values));
+    const { rows } = await this.filtered(filter, bound, (client) => client.query<ContactRow>(text, [...params, limit]));
     return rows.map(toContact);
   }
 
-  private async count(projectId: string, filter: ContactFilter): Promise<number> {
-    if (filter.search === undefined) {
+  private async count(projectId: string, filter: ContactFilter, bound: QueryBound = 'request'): Promise<number> {
+    if (!needsScan(filter)) {
       const { rows } = await guarded(() =>
         this.pool.query<{ total: number; subscribed: number }>({ name: 'contacts_counts', text: q.contacts_counts, values: [projectId] }),
       );
       return countOf(rows[0], filter.subscribed);
     }
     const { where, params } = contactsWhere(projectId, filter);
-    const { rows } = await timedSearch(this.pool, this.searchTimeoutMs, (client) =>
-      client.query<{ n: number }>(contactsCountMatchingSql(where), params),
-    );
+    const { rows } = await this.filtered(filter, bound, (client) => client.query<{ n: number }>(contactsCountMatchingSql(where), params));
     return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * A filtered query: a request's under the search time bound (in its own
+   * transaction), an export's or a job's under the general statement timeout
+   * only. A listing by state alone is a read of the page index and needs neither.
+   */
+  private filtered<T>(filter: ContactFilter, bound: QueryBound, work: (client: pg.PoolClient | pg.Pool) => Promise<T>): Promise<T> {
+    if (bound === 'request' && needsScan(filter)) return timedSearch(this.pool, this.searchTimeoutMs, work);
+    return guarded(() => work(this.pool));
   }
 }
 

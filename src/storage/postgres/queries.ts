@@ -1,5 +1,6 @@
 // Every SQL statement of the PostgreSQL store, by name. Named statements are
 // prepared once per connection by pg.
+import type { ContactFilter, ContactPosition } from '../../domain/store.js';
 
 const CONTACT_COLUMNS = 'id, email, subscribed, data::text AS data, created_at, updated_at';
 const KEY_COLUMNS = 'id, project_id, kind, hash, prefix, created_at, revoked_at';
@@ -124,43 +125,59 @@ export const queries = {
                               WHERE f.project_id = j.project_id AND f.job_id = j.id AND j.finished_at < $1`,
 } as const;
 
-export interface ContactFilterSql {
-  search?: string;
-  subscribed?: boolean;
-  after?: { createdAt: number; id: string };
-}
-
 /** `%`, `_` and `\` are ordinary characters in a search. */
 function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
 /**
- * The WHERE clause of contacts_list_page and contacts_count_matching. The
- * search is a LIKE the trigram index answers (for three characters or more).
+ * The WHERE clause of a filtered listing, count or scan: every condition of
+ * the filter, and the position to read after. The search is a LIKE the
+ * trigram index answers (three characters or more); a data condition compares
+ * the value's JSON text as stored (`json`, not `jsonb`, keeps it byte for
+ * byte): "pro" with its quotes, 5, true.
  */
-export function contactsWhere(projectId: string, filter: ContactFilterSql): { where: string; params: unknown[] } {
+export function contactsWhere(
+  projectId: string,
+  filter: ContactFilter,
+  after?: ContactPosition,
+): { where: string; params: unknown[] } {
   const params: unknown[] = [projectId];
   const clauses = ['project_id = $1'];
-  if (filter.subscribed !== undefined) {
-    params.push(filter.subscribed);
-    clauses.push(`subscribed = $${params.length}`);
+  const add = (clause: (p: string) => string, value: unknown) => {
+    params.push(value);
+    clauses.push(clause(`$${params.length}`));
+  };
+  if (filter.email !== undefined) add((p) => `email = ${p}`, filter.email);
+  if (filter.subscribed !== undefined) add((p) => `subscribed = ${p}`, filter.subscribed);
+  if (filter.createdAfter !== undefined) add((p) => `created_at > ${p}`, filter.createdAfter);
+  if (filter.createdBefore !== undefined) add((p) => `created_at < ${p}`, filter.createdBefore);
+  if (filter.updatedAfter !== undefined) add((p) => `updated_at > ${p}`, filter.updatedAfter);
+  if (filter.updatedBefore !== undefined) add((p) => `updated_at < ${p}`, filter.updatedBefore);
+  if (filter.search !== undefined) add((p) => `lower(email) LIKE ${p}`, likePattern(filter.search));
+  for (const match of filter.data ?? []) {
+    params.push(match.key);
+    const key = `$${params.length}`;
+    if (match.jsonTexts === undefined) clauses.push(`data -> ${key} IS NOT NULL`);
+    else add((p) => `(data -> ${key})::text = ANY(${p}::text[])`, match.jsonTexts);
   }
-  if (filter.after) {
-    params.push(filter.after.createdAt, filter.after.id);
+  if (filter.excludeIds !== undefined) add((p) => `id <> ALL(${p}::uuid[])`, filter.excludeIds);
+  if (after) {
+    params.push(after.createdAt, after.id);
     clauses.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
-  }
-  if (filter.search !== undefined) {
-    params.push(likePattern(filter.search));
-    clauses.push(`lower(email) LIKE $${params.length}`);
   }
   return { where: clauses.join(' AND '), params };
 }
 
-export function contactsListPageSql(where: string, limitParam: number): string {
-  return `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${limitParam}`;
+export function contactsListPageSql(where: string, limitParam: number, lock = false): string {
+  return `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${limitParam}${lock ? ' FOR UPDATE' : ''}`;
 }
 
 export function contactsCountMatchingSql(where: string): string {
   return `SELECT count(*)::bigint AS n FROM contacts WHERE ${where}`;
+}
+
+/** Where a scan of at most $n rows (the filter's state and creation bounds only) ends: its oldest position. */
+export function contactsScanEndSql(where: string, offsetParam: number): string {
+  return `SELECT created_at, id FROM contacts WHERE ${where} ORDER BY created_at DESC, id DESC OFFSET $${offsetParam} LIMIT 1`;
 }

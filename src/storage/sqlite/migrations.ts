@@ -131,7 +131,7 @@ migrations.push({
 // pair, `<tag>x<hex of the trigram's UTF-8>`, where the tag is a number given
 // to the project once, so a project's search reads only its own doclists.
 // Tags are unique, which makes a phrase of tokens match exactly the emails
-// holding the search as a substring (see sqlite-search.ts). Plain SQL, not an
+// holding the search as a substring (see sqlite-filter.ts). Plain SQL, not an
 // application function, so that any connection (the sqlite3 shell, the import
 // benchmark's floor) can still write contacts.
 
@@ -221,5 +221,18 @@ migrations.push({
     INSERT INTO job_file_parts (project_id, job_id, part, content, created_at)
       SELECT project_id, job_id, 0, content, CAST(strftime('%s', 'now') AS INTEGER) * 1000 FROM job_files;
     DROP TABLE job_files;
+  `,
+});
+
+migrations.push({
+  version: 8,
+  name: 'filters by update time, and where a bulk job by filter resumes',
+  sql: `
+    -- updatedAfter / updatedBefore: "what changed since my last sync" reads
+    -- the changed contacts only, whatever the project's size.
+    CREATE INDEX contacts_updated ON contacts (project_id, updated_at);
+    -- A bulk job by filter walks the project's contacts; each step records
+    -- the position it reached (JSON), in the transaction of its writes.
+    ALTER TABLE jobs ADD COLUMN resume_at TEXT;
   `,
 });

@@ -24,30 +24,6 @@ export const queries = {
   contacts_counts: 'SELECT total, subscribed FROM project_counts WHERE project_id = ?',
 } as const;
 
-export interface ContactFilterSql {
-  subscribed?: boolean;
-  after?: { createdAt: number; id: string };
-}
-
-/** The WHERE clause of contacts_list_page, for a listing without a search (see search-queries.ts). */
-export function contactsWhere(projectId: string, filter: ContactFilterSql): { where: string; params: unknown[] } {
-  const clauses = ['project_id = ?'];
-  const params: unknown[] = [projectId];
-  if (filter.subscribed !== undefined) {
-    clauses.push('subscribed = ?');
-    params.push(filter.subscribed ? 1 : 0);
-  }
-  if (filter.after) {
-    clauses.push('(created_at, id) < (?, ?)');
-    params.push(filter.after.createdAt, filter.after.id);
-  }
-  return { where: clauses.join(' AND '), params };
-}
-
-export function contactsListPageSql(where: string): string {
-  return `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?`;
-}
-
 const JOB_COLUMNS = `project_id, id, type, state, payload, progress, result, failed_reason, attempts,
   created_at, started_at, finished_at`;
 

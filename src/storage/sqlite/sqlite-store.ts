@@ -10,7 +10,6 @@ import {
   EmailTakenError,
   type ApiKeyRecord,
   type ContactFilter,
-  type ContactPageQuery,
   type ContactRecord,
   type ContactStore,
   type DecideContact,
@@ -18,6 +17,7 @@ import {
   type KeyStore,
   type ProjectRecord,
   type ProjectStore,
+  type QueryBound,
   type Store,
 } from '../../domain/store.js';
 import { Checkpointer } from './checkpointer.js';
@@ -26,8 +26,9 @@ import { migrations } from './migrations.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
 import { SqliteJobStore } from './sqlite-jobs.js';
 import { writeTransaction } from './write-transaction.js';
-import { contactsListPageSql, contactsWhere, queries } from './queries.js';
-import { SqliteSearch } from './sqlite-search.js';
+import { queries } from './queries.js';
+import { SqliteFilter } from './sqlite-filter.js';
+import { needsScan } from '../../domain/filter.js';
 import { DEFAULT_LIMITS } from '../../config.js';
 
 function isUniqueViolation(error: unknown): boolean {
@@ -52,7 +53,7 @@ export class SqliteStore implements Store {
   readonly jobs: SqliteJobStore;
   private readonly statements = new Map<string, Statement>();
   private readonly writes: GroupCommit;
-  private readonly search: SqliteSearch;
+  readonly filtered: SqliteFilter;
 
   constructor(
     readonly db: Db,
@@ -60,7 +61,7 @@ export class SqliteStore implements Store {
     searchTimeoutMs = DEFAULT_LIMITS.searchTimeoutMs,
   ) {
     this.writes = new GroupCommit(db);
-    this.search = new SqliteSearch((sql) => this.statement(sql), searchTimeoutMs);
+    this.filtered = new SqliteFilter((sql) => this.statement(sql), (sql) => this.db.prepare(sql), searchTimeoutMs);
     this.projects = {
       create: async (project, keys) => this.createProject(project, keys),
       get: async (projectId) => this.getProject(projectId),
@@ -81,8 +82,8 @@ export class SqliteStore implements Store {
       getById: async (projectId, id) => this.getContact(projectId, id),
       deleteById: (projectId, id) =>
         this.writes.run(() => this.statement(queries.contacts_delete).run(projectId, id).changes === 1),
-      listPage: (projectId, query) => this.listPage(projectId, query),
-      count: (projectId, filter) => this.count(projectId, filter),
+      listPage: async (projectId, query, bound) => (await this.filtered.page(projectId, query, bound)).map(toContact),
+      count: (projectId, filter, bound) => this.count(projectId, filter, bound),
       getByEmails: async (projectId, emails) => this.jobs.selectByEmails(projectId, emails),
     };
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
@@ -182,17 +183,8 @@ export class SqliteStore implements Store {
     return next;
   }
 
-  private async listPage(projectId: string, query: ContactPageQuery): Promise<ContactRecord[]> {
-    const { search } = query;
-    if (search !== undefined) return (await this.search.page(projectId, { ...query, search })).map(toContact);
-    const { where, params } = contactsWhere(projectId, query);
-    const rows = this.statement(contactsListPageSql(where)).all(...params, query.limit) as ContactRow[];
-    return rows.map(toContact);
-  }
-
-  private async count(projectId: string, filter: ContactFilter): Promise<number> {
-    const { search } = filter;
-    if (search !== undefined) return this.search.count(projectId, { ...filter, search });
+  private async count(projectId: string, filter: ContactFilter, bound?: QueryBound): Promise<number> {
+    if (needsScan(filter)) return this.filtered.count(projectId, filter, bound);
     const counts = this.statement(queries.contacts_counts).get(projectId) as
       | { total: number; subscribed: number }
       | undefined;
