@@ -1,7 +1,8 @@
 // What a cell's text means: the words for yes and no that exports and
 // spreadsheets write (Excel writes its booleans in the user's language), what
 // a plainly written number is, and the apostrophe spreadsheets put before
-// digits to keep them text.
+// digits to keep them text (and an export before any text that could be read
+// as something else).
 import type { JsonValue } from '../data.js';
 import { PLAIN_NUMBER } from '../text.js';
 
@@ -47,12 +48,42 @@ export function looseNumber(text: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
+const APOSTROPHE = 0x27;
+
+/** The first characters after which an apostrophe is protective: digits, `+ - =` (as spreadsheets), `@` and `'`. */
+const PROTECTED_START = /^[0-9+\-=@']/;
+
 /**
- * A cell with the apostrophe a spreadsheet adds to keep digits (or a leading
- * +, - or =) as text; undefined when it has none.
+ * Whether `rest` is text that an apostrophe in front of it keeps as text:
+ * empty, starting with a digit, `+`, `-`, `=`, `@` or `'`, or a boolean word
+ * (any case). The one rule both sides use: the reader below, and
+ * protectForCsv for the export.
+ */
+function needsProtection(rest: string): boolean {
+  return rest === '' || PROTECTED_START.test(rest) || booleanWord(rest) !== undefined;
+}
+
+/**
+ * A cell without its protective apostrophe, or undefined when it has none:
+ * the apostrophe a spreadsheet adds to keep digits (or a leading +, - or =)
+ * as text, and the one an export adds before `@`, before another `'`, before
+ * a boolean word, or alone (the cell `'` is the empty string). Exactly one
+ * apostrophe is removed; a protected cell makes its column text.
  */
 export function withoutProtectiveApostrophe(text: string): string | undefined {
-  return text.length > 1 && text.charCodeAt(0) === 0x27 && /^[0-9+\-=]/.test(text.slice(1, 2)) ? text.slice(1) : undefined;
+  if (text.charCodeAt(0) !== APOSTROPHE) return undefined;
+  const rest = text.slice(1);
+  return needsProtection(rest) ? rest : undefined;
+}
+
+/**
+ * A string as an export writes it in a CSV cell, so that the import reads it
+ * back as exactly that string in a text column: `'` + s when s is empty,
+ * starts with a digit, `+`, `-`, `=`, `@` or `'`, or is a boolean word (any
+ * case); otherwise s. (Quoting is the CSV writer's business, not this.)
+ */
+export function protectForCsv(s: string): string {
+  return needsProtection(s) ? `'${s}` : s;
 }
 
 export type ColumnType = 'string' | 'number' | 'boolean';

@@ -1,7 +1,9 @@
 // Which column is what: the email column (by name, or by the names real
 // exports give it), the subscription column (likewise), and every other
-// column a data key, unless the `mapping` option says otherwise. Types are
-// decided per column once the whole file has been read (see cells.ts).
+// column a data key, unless the `mapping` option says otherwise; in a file
+// shaped as Rolodex's own export, its createdAt and updatedAt columns are
+// skipped unless the mapping names them. Types are decided per column once
+// the whole file has been read (see cells.ts).
 import type { FieldError } from '../errors.js';
 import { codePointLength } from '../text.js';
 import { ColumnTyping, type ColumnType } from './cells.js';
@@ -27,6 +29,19 @@ const SUBSCRIBED_ALIASES = new Set(
   ['Accepts Email Marketing', 'Email Opt In', 'Opt In', 'Opted In', 'Marketing Opt In', 'Email Marketing Consent', 'Subscribed To Email']
     .map(squeezed),
 );
+
+/**
+ * The first headers of a CSV written by GET /contacts/export, exactly so
+ * spelt. In such a file the two timestamp columns are the contact's
+ * read-only fields, not data: they are skipped unless `mapping` names them.
+ */
+const EXPORT_HEADERS = ['email', 'subscribed', 'createdAt', 'updatedAt'] as const;
+const EXPORT_TIMESTAMP_COLUMNS = [2, 3];
+
+/** Whether the headers begin as a Rolodex export's do (any data columns may follow). */
+export function isRolodexExport(headers: string[]): boolean {
+  return EXPORT_HEADERS.every((name, index) => headers[index] === name);
+}
 
 export interface DataColumn {
   index: number;
@@ -141,6 +156,7 @@ export async function planColumns(headers: string[], mapping: ColumnMapping | un
   const data: (DataColumn | undefined)[] = new Array(headers.length);
   // Headers are unique (checkHeaders), so two columns can share a key only through the mapping.
   const keys = mapped.size > 0 ? new Map<string, string>() : undefined;
+  const skipped = isRolodexExport(headers) ? EXPORT_TIMESTAMP_COLUMNS : [];
   const pacer = new Pacer();
   for (let index = 0; index < headers.length; index++) {
     const pause = pacer.step();
@@ -148,6 +164,7 @@ export async function planColumns(headers: string[], mapping: ColumnMapping | un
     if (index === email || index === subscribed) continue;
     const target = mapped.get(index);
     if (target === null || target === 'email' || target === 'subscribed') continue;
+    if (target === undefined && skipped.includes(index)) continue;
     const column: DataColumn =
       target === undefined
         ? { index, key: headers[index]!, type: 'string', forced: false }

@@ -1,7 +1,9 @@
 // NDJSON imports: one JSON object per line, `{ "email", "subscribed"?,
 // "data"? }`, each line a row with exactly POST /contacts's rules, so an
-// NDJSON export re-imports exactly. Blank lines are skipped, not counted; a
-// line that is not such an object is a row error, and the rest go on.
+// NDJSON export re-imports exactly: the export's read-only fields (`id`,
+// `createdAt`, `updatedAt`) are allowed on a line and ignored. Blank lines
+// are skipped, not counted; a line that is not such an object is a row
+// error, and the rest go on.
 import { isPlainObject, type DataPatch } from '../data.js';
 import { jsonShapeProblem } from '../json-depth.js';
 import { isValidEmail, normalizeEmail } from '../email.js';
@@ -28,6 +30,12 @@ export function* ndjsonLines(text: string): Generator<string | null> {
 }
 
 const FIELDS = new Set(['email', 'subscribed', 'data']);
+/**
+ * The contact object's read-only fields, as GET /contacts/export writes them:
+ * accepted with any value and ignored (the server sets them), so an export
+ * re-imports as it is.
+ */
+const READ_ONLY_FIELDS = new Set(['id', 'createdAt', 'updatedAt']);
 
 export function readNdjsonLine(row: number, line: string): ImportRow | RowError {
   const shapeProblem = jsonShapeProblem(line);
@@ -41,7 +49,7 @@ export function readNdjsonLine(row: number, line: string): ImportRow | RowError 
   if (!isPlainObject(parsed)) return { row, email: '', error: 'Not a JSON object on one line', source: line };
   const rawEmail = typeof parsed.email === 'string' ? echoEmail(parsed.email) : '';
   const fail = (error: string): RowError => ({ row, email: rawEmail, error, source: line });
-  const unknown = Object.keys(parsed).find((key) => !FIELDS.has(key));
+  const unknown = Object.keys(parsed).find((key) => !FIELDS.has(key) && !READ_ONLY_FIELDS.has(key));
   if (unknown !== undefined) return fail(`Unknown field "${unknown.slice(0, 100)}"`);
   if (parsed.email === undefined) return fail('Missing email address');
   if (typeof parsed.email !== 'string') return fail('email: Must be a string');
