@@ -33,6 +33,10 @@ export interface Limits {
   uploadsInProgress: number;
   /** CSV uploads one project may have in progress on one API process. */
   uploadsPerProject: number;
+  /** Exports one API process streams at once, from all projects together. */
+  exportsInProgress: number;
+  /** Exports one project may have streaming on one API process. */
+  exportsPerProject: number;
   /** An upload slower than this on average (after its first 10 s) is cut off. */
   uploadMinBytesPerSecond: number;
   /** Jobs of one project that run at once, across every worker. */
@@ -144,6 +148,8 @@ export const DEFAULT_LIMITS: Limits = {
   uploadsInProgress: 8,
   uploadsPerProject: 2,
   uploadMinBytesPerSecond: 10 * 1024,
+  exportsInProgress: 8,
+  exportsPerProject: 2,
   jobsRunningPerProject: 2,
   jobsPendingPerProject: 20,
   databasePoolSize: 10,
@@ -160,10 +166,13 @@ function readLimits(env: Env): Limits {
     throw new ConfigError('DATABASE_CONNECTIONS_PER_PROJECT', `must be less than DATABASE_POOL_SIZE (${databasePoolSize})`);
   }
   const uploadsInProgress = readInteger(env, 'UPLOADS_IN_PROGRESS', d.uploadsInProgress, 1, 10_000);
+  const exportsInProgress = readInteger(env, 'EXPORTS_IN_PROGRESS', d.exportsInProgress, 1, 10_000);
   return {
     searchTimeoutMs: readInteger(env, 'SEARCH_TIMEOUT_MS', d.searchTimeoutMs, 100, 600_000),
     uploadsInProgress,
     uploadsPerProject: readInteger(env, 'UPLOADS_PER_PROJECT', Math.min(d.uploadsPerProject, uploadsInProgress), 1, uploadsInProgress),
+    exportsInProgress,
+    exportsPerProject: readInteger(env, 'EXPORTS_PER_PROJECT', Math.min(d.exportsPerProject, exportsInProgress), 1, exportsInProgress),
     uploadMinBytesPerSecond: readInteger(env, 'UPLOAD_MIN_BYTES_PER_SECOND', d.uploadMinBytesPerSecond, 0, 1 << 30),
     jobsRunningPerProject: readInteger(env, 'JOBS_RUNNING_PER_PROJECT', d.jobsRunningPerProject, 1, 1000),
     jobsPendingPerProject: readInteger(env, 'JOBS_PENDING_PER_PROJECT', d.jobsPendingPerProject, 1, 100_000),

@@ -137,6 +137,8 @@ export interface ContactStore {
   /** The page of contacts matching the filter after `query.after`, newest first. */
   listPage(projectId: string, query: ContactPageQuery, bound?: QueryBound): Promise<ContactRecord[]>;
   count(projectId: string, filter: ContactFilter, bound?: QueryBound): Promise<number>;
+  /** The distinct data keys of the matching contacts, in no order; may stop once it has found more than `max`. */
+  dataKeys(projectId: string, filter: ContactFilter, max: number): Promise<string[]>;
   /** The project's contacts with these (stored-form) emails, in no particular order. */
   getByEmails(projectId: string, emails: string[]): Promise<ContactRecord[]>;
 }

@@ -17,6 +17,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AppError, notFound, validationError } from '../domain/errors.js';
 import { ContactService } from '../domain/contacts.js';
+import { ExportService } from '../domain/export.js';
 import { JobService } from '../domain/jobs.js';
 import { ProjectService } from '../domain/projects.js';
 import { jsonShapeProblem } from '../domain/json-depth.js';
@@ -279,7 +280,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
       const encoded = unsupportedEncoding(request);
       if (encoded) throw encoded;
     });
-    contactRoutes(api, contacts);
+    contactRoutes(api, contacts, new ExportService(store), limits);
     await importRoutes(api, new ImportService(store, jobs), limits);
     bulkRoutes(api, jobs);
   });

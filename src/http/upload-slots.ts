@@ -1,7 +1,8 @@
-// Uploads in progress, counted per API process and per project. Reading an
-// upload holds a connection and up to 5 MiB of memory for as long as the
-// client takes; without a per-project share, one project's slow uploads would
-// leave every other project's imports answered 503.
+// Uploads (or exports) in progress, counted per API process and per project.
+// Reading an upload holds a connection and up to 5 MiB of memory for as long
+// as the client takes, and an export a share of the event loop for as long as
+// it streams; without a per-project share, one project's slow uploads or
+// exports would leave every other project's answered 503.
 
 export class UploadSlots {
   private inProgress = 0;
@@ -10,15 +11,16 @@ export class UploadSlots {
   constructor(
     private readonly total: number,
     private readonly perProject: number,
+    private readonly noun = 'uploads',
   ) {}
 
   /** A slot for one of the project's uploads (call `release` once it is read), or why there is none. */
   take(projectId: string): { release(): void } | { refused: string } {
     const mine = this.byProject.get(projectId) ?? 0;
     if (mine >= this.perProject) {
-      return { refused: `This project already has ${mine} uploads in progress on this server; retry when one has finished` };
+      return { refused: `This project already has ${mine} ${this.noun} in progress on this server; retry when one has finished` };
     }
-    if (this.inProgress >= this.total) return { refused: `${this.total} uploads are already in progress; retry shortly` };
+    if (this.inProgress >= this.total) return { refused: `${this.total} ${this.noun} are already in progress; retry shortly` };
     this.inProgress++;
     this.byProject.set(projectId, mine + 1);
     let released = false;

@@ -1,19 +1,14 @@
 // Contacts and jobs are written to the wire by hand: a contact's data and a
 // job's result are already compact JSON in the store, so they are spliced in
 // rather than parsed and serialised again.
-import type { Contact, ContactPage } from '../domain/contacts.js';
+import type { ContactPage } from '../domain/contacts.js';
+import { contactJson } from '../domain/contact-json.js';
+
+export { contactJson };
 import type { JobRecord } from '../domain/store.js';
 
 function isoOrNull(time: number | null): string {
   return time === null ? 'null' : `"${new Date(time).toISOString()}"`;
-}
-
-export function contactJson(contact: Contact): string {
-  return (
-    `{"id":"${contact.id}","email":${JSON.stringify(contact.email)},"subscribed":${contact.subscribed},` +
-    `"data":${contact.dataJson},"createdAt":"${new Date(contact.createdAt).toISOString()}",` +
-    `"updatedAt":"${new Date(contact.updatedAt).toISOString()}"}`
-  );
 }
 
 export function contactPageJson(page: ContactPage): string {

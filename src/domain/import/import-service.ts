@@ -2,6 +2,7 @@
 // the same planning (plan.ts) as the job that applies it, so a preview says
 // exactly what the import will do to the contacts as they are now.
 import type { ContactRecord, JobRecord, Store } from '../store.js';
+import { csvCell } from '../csv-cell.js';
 import type { JobService } from '../jobs.js';
 import { parseData, type ContactData } from '../data.js';
 import { roleOf, type ImportColumns } from './columns.js';
@@ -60,13 +61,6 @@ function previewColumns(columns: ImportColumns | null, samples: string[][]): Pre
 export async function importJob(file: Buffer, options: ImportOptions): Promise<{ payload: ImportLayout; result: ImportResult }> {
   const { layout, totalRows } = await inspectFile(file, options);
   return { payload: layout, result: newImportResult(totalRows, layout.format, layout.encoding) };
-}
-
-/** Quotes a cell for a CSV when it needs it. */
-function csvCell(text: string, delimiter: string): string {
-  return text.includes('"') || text.includes(delimiter) || /[\r\n]/.test(text) || text !== text.trim()
-    ? `"${text.replaceAll('"', '""')}"`
-    : text;
 }
 
 const FAILURES_PAGE = 1000;

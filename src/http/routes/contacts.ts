@@ -3,7 +3,12 @@ import { Type } from 'typebox';
 import type { FastifyTypeBox } from '../app.js';
 import type { ContactService } from '../../domain/contacts.js';
 import { contactJson, contactPageJson } from '../wire-json.js';
+import { Readable } from 'node:stream';
 import { dataParameters } from '../../domain/filter.js';
+import type { ExportService } from '../../domain/export.js';
+import { AppError } from '../../domain/errors.js';
+import type { Limits } from '../../config.js';
+import { UploadSlots } from '../upload-slots.js';
 import { sendJson } from '../error-response.js';
 import {
   BooleanText,
@@ -50,6 +55,24 @@ const ListQuery = withDefaults(Type.Object(
   { additionalProperties: false, patternProperties: DATA_PARAMETERS },
 ));
 
+const ExportQuery = withDefaults(Type.Object(
+  {
+    format: Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { default: 'csv', description: 'CSV (the default) or NDJSON' }),
+    ...FILTER_PARAMETERS,
+  },
+  { additionalProperties: false, patternProperties: DATA_PARAMETERS },
+));
+
+const EXPORT_MEDIA = { csv: 'text/csv; charset=utf-8', ndjson: 'application/x-ndjson; charset=utf-8' } as const;
+
+const ExportResponse = otherResponse(
+  'Every matching contact, newest first, streamed (Content-Disposition: attachment). CSV: `email,subscribed,createdAt,updatedAt` ' +
+    'then one column per data key, sorted; NDJSON: one contact object per line. Both import back (see the import).',
+  'text/csv',
+  { type: 'string', examples: ['email,subscribed,createdAt,updatedAt,plan\r\nada@example.com,true,2026-01-01T00:00:00.000Z,2026-01-01T00:00:00.000Z,pro\r\n'] },
+);
+ExportResponse.content!['application/x-ndjson'] = { schema: { type: 'string' } };
+
 const ContactPageSchema = Type.Object({
   contacts: Type.Array(Type.Ref('Contact')),
   cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass back as ?cursor= for the next page; null when hasMore is false' }),
@@ -75,7 +98,50 @@ const PatchBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function contactRoutes(app: FastifyTypeBox, contacts: ContactService): void {
+export function contactRoutes(app: FastifyTypeBox, contacts: ContactService, exports: ExportService, limits: Limits): void {
+  const exportSlots = new UploadSlots(limits.exportsInProgress, limits.exportsPerProject, 'exports');
+
+  app.get(
+    '/contacts/export',
+    {
+      schema: {
+        operationId: 'exportContacts',
+        summary: 'Every contact matching the filters, as CSV or NDJSON',
+        description: `Takes the filters of GET /contacts (no limit or cursor). ${DATA_PARAMETERS_TEXT}`,
+        tags: ['contacts'],
+        security: SECRET_KEY,
+        querystring: ExportQuery,
+        response: authenticatedResponses({ 200: ExportResponse }),
+      },
+    },
+    async (request, reply) => {
+      const slot = exportSlots.take(request.projectId);
+      if ('refused' in slot) throw new AppError('SERVICE_UNAVAILABLE', slot.refused);
+      try {
+        const { format, subscribed, ...query } = request.query;
+        const body = await exports.open(
+          request.projectId,
+          { ...query, subscribed: subscribed === undefined ? undefined : subscribed === 'true', data: dataParameters(request.query) },
+          format,
+        );
+        // The slot is held while the body streams: freed as its last chunk is
+        // taken (before the response ends, so a client's next export finds it
+        // free), or when the client goes away.
+        const stream = Readable.from(releasing(body.chunks, slot.release));
+        stream.once('close', () => slot.release());
+        const day = new Date().toISOString().slice(0, 10);
+        reply
+          .type(EXPORT_MEDIA[format])
+          .header('Content-Disposition', `attachment; filename="contacts-${day}.${format}"`)
+          .header('Cache-Control', 'no-store');
+        return reply.send(stream);
+      } catch (error) {
+        slot.release();
+        throw error;
+      }
+    },
+  );
+
   app.get(
     '/contacts',
     {
@@ -178,4 +244,12 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService): vo
       return reply.code(204).send(null);
     },
   );
+}
+
+async function* releasing(chunks: AsyncGenerator<string>, release: () => void): AsyncGenerator<string> {
+  try {
+    yield* chunks;
+  } finally {
+    release();
+  }
 }

@@ -24,7 +24,7 @@ import { JobDelivery } from './delivery.js';
 import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
 import { ProjectGate } from './project-gate.js';
-import { contactsCountMatchingSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
+import { contactsCountMatchingSql, contactsDataKeysSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
 
 const MIGRATION_LOCK = 0x526f6c6f; // "Rolo"
@@ -100,6 +100,7 @@ export class PostgresStore implements Store {
       deleteById: async (projectId, id) => (await inProject(projectId, () => query('contacts_delete', [projectId, id]))).rowCount === 1,
       listPage: (projectId, pageQuery, bound) => inProject(projectId, () => this.listPage(projectId, pageQuery, bound)),
       count: (projectId, filter, bound) => inProject(projectId, () => this.count(projectId, filter, bound)),
+      dataKeys: (projectId, filter, max) => inProject(projectId, () => this.dataKeys(projectId, filter, max)),
       getByEmails: async (projectId, emails) => {
         if (emails.length === 0) return [];
         return (await inProject(projectId, () => query<ContactRow>('contacts_select_by_emails', [projectId, emails]))).rows.map(toContact);
@@ -233,6 +234,12 @@ export class PostgresStore implements Store {
     const { where, params } = contactsWhere(projectId, filter);
     const { rows } = await this.filtered(filter, bound, (client) => client.query<{ n: number }>(contactsCountMatchingSql(where), params));
     return rows[0]?.n ?? 0;
+  }
+
+  private async dataKeys(projectId: string, filter: ContactFilter, max: number): Promise<string[]> {
+    const { where, params } = contactsWhere(projectId, filter);
+    const { rows } = await guarded(() => this.pool.query<{ key: string }>(contactsDataKeysSql(where, params.length + 1), [...params, max + 1]));
+    return rows.map((row) => row.key);
   }
 
   /**

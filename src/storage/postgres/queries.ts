@@ -173,6 +173,10 @@ export function contactsListPageSql(where: string, limitParam: number, lock = fa
   return `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${limitParam}${lock ? ' FOR UPDATE' : ''}`;
 }
 
+export function contactsDataKeysSql(where: string, limitParam: number): string {
+  return `SELECT DISTINCT k AS key FROM (SELECT data FROM contacts WHERE ${where}) AS c, json_object_keys(c.data) AS k LIMIT $${limitParam}`;
+}
+
 export function contactsCountMatchingSql(where: string): string {
   return `SELECT count(*)::bigint AS n FROM contacts WHERE ${where}`;
 }

@@ -135,6 +135,15 @@ export class PageWalk {
               AND (created_at, id) >= (@endCreatedAt, @endId) AND ${this.residual}`;
   }
 
+  /** The distinct data keys of the matching rows from `before` (exclusive) to `end` (inclusive). */
+  get keys(): string {
+    // In a subquery: json_each has an `id` column of its own.
+    return `SELECT DISTINCT j.key FROM (
+              SELECT data FROM contacts INDEXED BY ${this.index}
+              WHERE ${this.prefix} AND (created_at, id) < (@beforeCreatedAt, @beforeId)
+                AND (created_at, id) >= (@endCreatedAt, @endId) AND ${this.residual}) AS c, json_each(c.data) AS j`;
+  }
+
   bind(before: ContactPosition, extra: Params): Params {
     return {
       ...this.params,

@@ -139,6 +139,21 @@ export class SqliteFilter {
     return total;
   }
 
+  /** The distinct data keys of the matching contacts, in no order; stops once it has more than `max`. */
+  async dataKeys(projectId: string, filter: ContactFilter, max: number): Promise<string[]> {
+    const keys = new Set<string>();
+    if (filter.email !== undefined) {
+      const rows = await this.page(projectId, { ...filter, limit: 1 }, 'unbounded');
+      for (const row of rows) for (const key of Object.keys(JSON.parse(row.data) as object)) keys.add(key);
+      return [...keys];
+    }
+    await this.walk(projectId, filter, undefined, this.deadline('unbounded'), (walk, from, end) => {
+      for (const key of this.dynamic(walk.keys).pluck().all(walk.bind(from, positionOf('end', end))) as string[]) keys.add(key);
+      return keys.size > max;
+    });
+    return [...keys];
+  }
+
   /**
    * One bounded slice of a walk (a job's step): the matches, at most `limit`,
    * among the contacts after `after`, and where the next slice starts (null

@@ -84,6 +84,7 @@ export class SqliteStore implements Store {
         this.writes.run(() => this.statement(queries.contacts_delete).run(projectId, id).changes === 1),
       listPage: async (projectId, query, bound) => (await this.filtered.page(projectId, query, bound)).map(toContact),
       count: (projectId, filter, bound) => this.count(projectId, filter, bound),
+      dataKeys: (projectId, filter, max) => this.filtered.dataKeys(projectId, filter, max),
       getByEmails: async (projectId, emails) => this.jobs.selectByEmails(projectId, emails),
     };
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
