@@ -82,7 +82,7 @@ function jobSchema(kind: 'import' | 'bulk', resultName: string, description: str
   );
 }
 
-/** The component schemas the job routes refer to by name; app.ts adds them. */
+/** The component schemas the job routes refer to by name; plugins/openapi.ts adds them. */
 export const JOB_SCHEMAS = [ImportResult, ImportResultSummary, BulkResult, BulkResultSummary];
 
 const JOB_STATUS = {
