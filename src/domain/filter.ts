@@ -6,7 +6,7 @@ import { isValidKeyLength } from './data.js';
 import { couldBeInEmail, parseEmail } from './email.js';
 import { validationError, type FieldError } from './errors.js';
 import { isId } from './ids.js';
-import type { ContactFilter, DataMatch } from './store.js';
+import type { ContactFilter, ContactRecord, DataMatch } from './store.js';
 
 /** A filter as a client writes it; times are ISO 8601 text, data values as in `data.<key>=<value>`. */
 export interface FilterInput {
@@ -175,4 +175,37 @@ export function dataParameters(query: Record<string, unknown>): Record<string, s
 /** Whether a filter needs more than the per-project counters to count (anything beyond `subscribed`). */
 export function needsScan(filter: ContactFilter): boolean {
   return Object.keys(filter).some((key) => key !== 'subscribed');
+}
+
+const excludedSets = new WeakMap<string[], Set<string>>();
+
+function excludedSet(ids: string[]): Set<string> {
+  let set = excludedSets.get(ids);
+  if (!set) excludedSets.set(ids, (set = new Set(ids)));
+  return set;
+}
+
+/**
+ * Whether a contact matches a checked filter: the stores' SQL rule, in
+ * JavaScript, for a contact read earlier and looked at again (a bulk job's
+ * step checks that each contact it found still matches).
+ */
+export function matchesFilter(filter: ContactFilter, contact: ContactRecord): boolean {
+  if (filter.search !== undefined && !contact.email.includes(filter.search)) return false;
+  if (filter.subscribed !== undefined && contact.subscribed !== filter.subscribed) return false;
+  if (filter.email !== undefined && contact.email !== filter.email) return false;
+  if (filter.createdAfter !== undefined && !(contact.createdAt > filter.createdAfter)) return false;
+  if (filter.createdBefore !== undefined && !(contact.createdAt < filter.createdBefore)) return false;
+  if (filter.updatedAfter !== undefined && !(contact.updatedAt > filter.updatedAfter)) return false;
+  if (filter.updatedBefore !== undefined && !(contact.updatedAt < filter.updatedBefore)) return false;
+  if (filter.excludeIds !== undefined && excludedSet(filter.excludeIds).has(contact.id)) return false;
+  if (filter.data !== undefined) {
+    const data = JSON.parse(contact.dataJson) as Record<string, unknown>;
+    for (const match of filter.data) {
+      if (!Object.hasOwn(data, match.key)) return false;
+      // The stored text is JSON.stringify's, so writing the value again gives it back.
+      if (match.jsonTexts !== undefined && !match.jsonTexts.includes(JSON.stringify(data[match.key]))) return false;
+    }
+  }
+  return true;
 }

@@ -1,10 +1,11 @@
 // Accepting jobs and reporting on them: CSV imports and bulk subscribe,
 // unsubscribe and delete. Everything is checked before a job is stored; the
 // job row is then the only truth about it (see src/jobs/ for the worker).
-import type { JobRecord, JobType, Store } from './store.js';
+import type { ContactFilter, ContactPosition, JobRecord, JobType, Store } from './store.js';
+import { checkFilter, isEmptyFilter, type FilterInput } from './filter.js';
 import { importJob } from './import/import-service.js';
 import type { ImportOptions } from './import/options.js';
-import { AppError, notFound } from './errors.js';
+import { AppError, notFound, validationError } from './errors.js';
 import { newId, isId } from './ids.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -16,8 +17,18 @@ export interface JobPage {
   hasMore: boolean;
 }
 
-export interface BulkPayload {
-  contactIds: string[];
+/** What a bulk job works on: the ids given, or every contact that matches a filter when the job runs. */
+export type BulkPayload =
+  | { contactIds: string[] }
+  /** `filter` null: nothing can match (a search for a space, say); the job ends at once with nothing counted. */
+  | { filter: ContactFilter | null };
+
+/** A bulk job by filter's place in its walk, kept with each step (JobRecord.resumeAtJson). */
+export interface BulkResumeAt {
+  /** The last contact scanned; the walk goes on after it. */
+  after: ContactPosition;
+  /** The contacts that matched when the job started: the base of its progress. */
+  estimate: number;
 }
 
 export interface BulkResult {
@@ -44,7 +55,12 @@ function queuedJob(projectId: string, type: JobType, payload: unknown, result: u
     createdAt: Date.now(),
     startedAt: null,
     finishedAt: null,
+    resumeAtJson: null,
   };
+}
+
+function newBulkResult(operation: BulkOperation, totalRequested: number): BulkResult {
+  return { operation, totalRequested, successCount: 0, unchangedCount: 0, failureCount: 0, errors: [] };
 }
 
 function tooManyPending(limit: number): AppError {
@@ -85,15 +101,30 @@ export class JobService {
   async acceptBulk(projectId: string, operation: BulkOperation, contactIds: string[]): Promise<string> {
     const unique = [...new Set(contactIds)];
     const payload: BulkPayload = { contactIds: unique };
-    const result: BulkResult = {
-      operation,
-      totalRequested: unique.length,
-      successCount: 0,
-      unchangedCount: 0,
-      failureCount: 0,
-      errors: [],
-    };
-    return this.queue(queuedJob(projectId, `bulk-${operation}`, payload, result));
+    return this.queue(queuedJob(projectId, `bulk-${operation}`, payload, newBulkResult(operation, unique.length)));
+  }
+
+  /**
+   * A bulk job over every contact that matches the filter when the job runs
+   * (totalRequested counts them as it goes). `{ all: true }` is every
+   * contact; an empty filter is refused, so that "all" is always said.
+   */
+  async acceptBulkByFilter(
+    projectId: string,
+    operation: BulkOperation,
+    input: FilterInput & { all?: boolean },
+    excludeIds: string[] = [],
+  ): Promise<string> {
+    const { all, ...conditions } = input;
+    if (all === undefined && isEmptyFilter(conditions)) {
+      throw validationError([{ field: 'filter', message: 'Say which contacts: give at least one filter, or {"all": true} for every contact' }]);
+    }
+    if (all !== undefined && !isEmptyFilter(conditions)) {
+      throw validationError([{ field: 'filter.all', message: '"all" stands alone: leave it out to act on the contacts the other filters match' }]);
+    }
+    const checked = checkFilter(conditions, 'filter.', excludeIds);
+    const payload: BulkPayload = { filter: checked === 'nothing' ? null : checked };
+    return this.queue(queuedJob(projectId, `bulk-${operation}`, payload, newBulkResult(operation, 0)));
   }
 
   /** The project's jobs of one kind, newest first, a page at a time. */

@@ -137,6 +137,18 @@ export interface ContactStore {
   /** The page of contacts matching the filter after `query.after`, newest first. */
   listPage(projectId: string, query: ContactPageQuery, bound?: QueryBound): Promise<ContactRecord[]>;
   count(projectId: string, filter: ContactFilter, bound?: QueryBound): Promise<number>;
+  /**
+   * A bounded slice of the walk over the matching contacts, newest first from
+   * `after`: at most `limit` matches among at most `scanLimit` contacts, and
+   * where the next slice starts (null when the walk is over).
+   */
+  scan(
+    projectId: string,
+    filter: ContactFilter,
+    after: ContactPosition | undefined,
+    limit: number,
+    scanLimit: number,
+  ): Promise<{ contacts: ContactRecord[]; next: ContactPosition | null }>;
   /** The distinct data keys of the matching contacts, in no order; may stop once it has found more than `max`. */
   dataKeys(projectId: string, filter: ContactFilter, max: number): Promise<string[]>;
   /** The project's contacts with these (stored-form) emails, in no particular order. */
@@ -161,6 +173,8 @@ export interface JobRecord {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** Where a bulk job by filter resumes (JSON, the job's own); null until its first step. */
+  resumeAtJson: string | null;
 }
 
 /** Proof that a worker holds a job; every write of the job checks it. */
@@ -181,6 +195,8 @@ export interface ImportFailure {
 export interface JobProgress {
   progress: number;
   resultJson: string;
+  /** Where the job resumes after this step (a bulk job by filter); unchanged when absent. */
+  resumeAtJson?: string;
   /** Rows of this step that failed, kept (beyond the result's first 1,000) for errors.csv. */
   failures?: ImportFailure[];
   /** Set on the step that ends the job: it becomes completed or failed and its file is deleted. */

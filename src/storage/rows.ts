@@ -35,6 +35,7 @@ export interface JobRow {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  resume_at: string | null;
 }
 
 export function toContact(row: ContactRow): ContactRecord {
@@ -74,6 +75,7 @@ export function toJob(row: JobRow): JobRecord {
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    resumeAtJson: row.resume_at,
   };
 }
 

@@ -25,6 +25,7 @@ function queued(projectId: string, createdAt: number): JobRecord {
     createdAt,
     startedAt: null,
     finishedAt: null,
+  resumeAtJson: null,
   };
 }
 

@@ -223,7 +223,7 @@ export class PostgresJobStore implements JobStore {
     await client.query({
       name: 'jobs_progress',
       text: q.jobs_progress,
-      values: [projectId, jobId, progress.progress, progress.resultJson, Date.now() + lease.leaseMs],
+      values: [projectId, jobId, progress.progress, progress.resultJson, Date.now() + lease.leaseMs, progress.resumeAtJson ?? null],
     });
     if (progress.failures && progress.failures.length > 0) {
       const f = progress.failures;

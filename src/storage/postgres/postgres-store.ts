@@ -9,6 +9,7 @@ import {
   type ApiKeyRecord,
   type ContactFilter,
   type ContactPageQuery,
+  type ContactPosition,
   type ContactRecord,
   type ContactStore,
   type DecideContact,
@@ -24,7 +25,7 @@ import { JobDelivery } from './delivery.js';
 import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
 import { ProjectGate } from './project-gate.js';
-import { contactsCountMatchingSql, contactsDataKeysSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
+import { contactsCountMatchingSql, contactsDataKeysSql, contactsScanEndSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
 
 const MIGRATION_LOCK = 0x526f6c6f; // "Rolo"
@@ -100,6 +101,7 @@ export class PostgresStore implements Store {
       deleteById: async (projectId, id) => (await inProject(projectId, () => query('contacts_delete', [projectId, id]))).rowCount === 1,
       listPage: (projectId, pageQuery, bound) => inProject(projectId, () => this.listPage(projectId, pageQuery, bound)),
       count: (projectId, filter, bound) => inProject(projectId, () => this.count(projectId, filter, bound)),
+      scan: (projectId, filter, after, limit, scanLimit) => inProject(projectId, () => this.scan(projectId, filter, after, limit, scanLimit)),
       dataKeys: (projectId, filter, max) => inProject(projectId, () => this.dataKeys(projectId, filter, max)),
       getByEmails: async (projectId, emails) => {
         if (emails.length === 0) return [];
@@ -234,6 +236,23 @@ export class PostgresStore implements Store {
     const { where, params } = contactsWhere(projectId, filter);
     const { rows } = await this.filtered(filter, bound, (client) => client.query<{ n: number }>(contactsCountMatchingSql(where), params));
     return rows[0]?.n ?? 0;
+  }
+
+  /** A slice of at most scanLimit rows of the page index (by state and creation time), then the matches in it. */
+  private async scan(projectId: string, filter: ContactFilter, after: ContactPosition | undefined, limit: number, scanLimit: number) {
+    const { subscribed, createdAfter, createdBefore } = filter;
+    const walk = contactsWhere(projectId, { subscribed, createdAfter, createdBefore }, after);
+    const ends = await guarded(() =>
+      this.pool.query<{ created_at: number; id: string }>(contactsScanEndSql(walk.where, walk.params.length + 1), [...walk.params, scanLimit - 1]),
+    );
+    const end = ends.rows[0] && { createdAt: ends.rows[0].created_at, id: ends.rows[0].id };
+    const { where, params } = contactsWhere(projectId, filter, after, end);
+    const rows = (await guarded(() => this.pool.query<ContactRow>(contactsListPageSql(where, params.length + 1), [...params, limit]))).rows;
+    const contacts = rows.map(toContact);
+    const last = contacts[contacts.length - 1];
+    // A full page may stop before the slice's end: the next slice starts after its last row.
+    if (contacts.length === limit && last) return { contacts, next: { createdAt: last.createdAt, id: last.id } };
+    return { contacts, next: end ?? null };
   }
 
   private async dataKeys(projectId: string, filter: ContactFilter, max: number): Promise<string[]> {

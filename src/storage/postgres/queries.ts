@@ -5,7 +5,7 @@ import type { ContactFilter, ContactPosition } from '../../domain/store.js';
 const CONTACT_COLUMNS = 'id, email, subscribed, data::text AS data, created_at, updated_at';
 const KEY_COLUMNS = 'id, project_id, kind, hash, prefix, created_at, revoked_at';
 const JOB_COLUMNS = `project_id, id, type, state, payload::text AS payload, progress, result::text AS result,
-  failed_reason, attempts, created_at, started_at, finished_at`;
+  failed_reason, attempts, created_at, started_at, finished_at, resume_at`;
 
 export const queries = {
   // A search's own time bound, for the rest of its transaction only.
@@ -76,7 +76,7 @@ export const queries = {
                FROM next WHERE jobs.project_id = next.project_id AND jobs.id = next.id
                RETURNING jobs.project_id, jobs.id, jobs.type, jobs.state, jobs.payload::text AS payload, jobs.progress,
                  jobs.result::text AS result, jobs.failed_reason, jobs.attempts, jobs.created_at,
-                 jobs.started_at, jobs.finished_at`,
+                 jobs.started_at, jobs.finished_at, jobs.resume_at`,
   jobs_claim_lock: 'SELECT pg_advisory_xact_lock(1383034479)', // "Rolo" + 1: claims, one at a time
   // Whether a job of another project, running fewer jobs than this one, has waited since $3.
   jobs_others_waiting: `WITH running AS (
@@ -96,7 +96,7 @@ export const queries = {
                WHERE (project_id, id) IN (SELECT project_id, id FROM jobs
                                           WHERE project_id = $2 AND id = $3 AND state = 'active' AND locked_by = $4
                                           FOR UPDATE SKIP LOCKED)`,
-  jobs_progress: `UPDATE jobs SET progress = $3, result = $4, locked_until = $5
+  jobs_progress: `UPDATE jobs SET progress = $3, result = $4, locked_until = $5, resume_at = coalesce($6, resume_at)
                   WHERE project_id = $1 AND id = $2`,
   jobs_finish: `UPDATE jobs SET state = $3, failed_reason = $4, finished_at = $5, locked_by = NULL, locked_until = 0
                 WHERE project_id = $1 AND id = $2`,
@@ -141,6 +141,7 @@ export function contactsWhere(
   projectId: string,
   filter: ContactFilter,
   after?: ContactPosition,
+  floor?: ContactPosition,
 ): { where: string; params: unknown[] } {
   const params: unknown[] = [projectId];
   const clauses = ['project_id = $1'];
@@ -165,6 +166,10 @@ export function contactsWhere(
   if (after) {
     params.push(after.createdAt, after.id);
     clauses.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
+  }
+  if (floor) {
+    params.push(floor.createdAt, floor.id);
+    clauses.push(`(created_at, id) >= ($${params.length - 1}, $${params.length})`);
   }
   return { where: clauses.join(' AND '), params };
 }

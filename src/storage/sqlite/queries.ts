@@ -25,7 +25,7 @@ export const queries = {
 } as const;
 
 const JOB_COLUMNS = `project_id, id, type, state, payload, progress, result, failed_reason, attempts,
-  created_at, started_at, finished_at`;
+  created_at, started_at, finished_at, resume_at`;
 
 export const jobQueries = {
   jobs_insert: `INSERT INTO jobs (project_id, id, type, state, payload, progress, result, created_at)
@@ -65,7 +65,8 @@ export const jobQueries = {
   jobs_lease_owners: "SELECT DISTINCT locked_by FROM jobs WHERE state = 'active' AND locked_by IS NOT NULL",
   jobs_renew: `UPDATE jobs SET locked_until = ?
                WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
-  jobs_progress: `UPDATE jobs SET progress = @progress, result = @resultJson, locked_until = @until
+  jobs_progress: `UPDATE jobs SET progress = @progress, result = @resultJson, locked_until = @until,
+                    resume_at = coalesce(@resumeAtJson, resume_at)
                   WHERE project_id = @projectId AND id = @id`,
   jobs_finish: `UPDATE jobs SET state = @state, failed_reason = @failedReason, finished_at = @now,
                   locked_by = NULL, locked_until = 0

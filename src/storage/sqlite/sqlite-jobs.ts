@@ -135,6 +135,7 @@ export class SqliteJobStore implements JobStore {
       this.statement(q.jobs_progress).run({
         progress: progress.progress,
         resultJson: progress.resultJson,
+        resumeAtJson: progress.resumeAtJson ?? null,
         until: Date.now() + lease.leaseMs,
         projectId,
         id: jobId,

@@ -84,6 +84,10 @@ export class SqliteStore implements Store {
         this.writes.run(() => this.statement(queries.contacts_delete).run(projectId, id).changes === 1),
       listPage: async (projectId, query, bound) => (await this.filtered.page(projectId, query, bound)).map(toContact),
       count: (projectId, filter, bound) => this.count(projectId, filter, bound),
+      scan: async (projectId, filter, after, limit, scanLimit) => {
+        const { rows, next } = this.filtered.scan(projectId, filter, after, limit, scanLimit);
+        return { contacts: rows.map(toContact), next };
+      },
       dataKeys: (projectId, filter, max) => this.filtered.dataKeys(projectId, filter, max),
       getByEmails: async (projectId, emails) => this.jobs.selectByEmails(projectId, emails),
     };
