@@ -7,6 +7,11 @@ import { RolodexError } from './errors.js';
 import { retryingFetch, sleep, type Fetch, type RetryOptions } from './retry.js';
 import type { paths } from './schema.js';
 import type {
+  BulkAccepted,
+  BulkFilter,
+  BulkJob,
+  BulkOperation,
+  ExportFilters,
   Contact,
   ContactCreate,
   ContactFilters,
@@ -82,8 +87,18 @@ export function createRolodex(options: RolodexOptions) {
       await ok(raw.DELETE('/contacts/{id}', { params: { path: { id } } }));
     },
     /** One page; pass the previous page's `cursor` (and the same filters) for the next. */
-    async list(query: Partial<ContactListQuery> = {}): Promise<ContactPage> {
-      return (await ok(raw.GET('/contacts', { params: { query: query as ContactListQuery } }))).data;
+    async list(query: Partial<ContactListQuery> & Pick<ContactFilters, 'data'> = {}): Promise<ContactPage> {
+      return (await ok(raw.GET('/contacts', { params: { query: withDataParameters(query) as ContactListQuery } }))).data;
+    },
+    /**
+     * Every contact matching `filters` as one CSV or NDJSON download, streamed:
+     * the response's body (read it as a stream, or `await response.text()`).
+     */
+    async export(filters: ExportFilters = {}, format: 'csv' | 'ndjson' = 'csv'): Promise<Response> {
+      const { response } = await ok(
+        raw.GET('/contacts/export', { params: { query: { ...withDataParameters(filters), format } as never }, parseAs: 'stream' }),
+      );
+      return response;
     },
     /** Every contact matching `filters`, newest first, fetching page after page (100 a page unless `limit` says). */
     async *all(filters: ContactFilters = {}): AsyncGenerator<Contact, void, undefined> {
@@ -157,7 +172,26 @@ export function createRolodex(options: RolodexOptions) {
     },
   };
 
-  return { raw, contacts, imports, jobs };
+  const bulk = {
+    /** Queues a bulk job on up to 1,000 contacts by id, or on every contact matching a filter (`{ all: true }` for everyone). */
+    async start(operation: BulkOperation, target: { contactIds: string[] } | { filter: BulkFilter; excludeIds?: string[] }): Promise<BulkAccepted> {
+      const path = `/contacts/bulk-${operation}` as '/contacts/bulk-delete';
+      return (await ok(raw.POST(path, { body: target }))).data;
+    },
+    async wait(jobId: string, options?: WaitOptions): Promise<BulkJob> {
+      return (await jobs.wait(jobLocation(jobId) ? jobId : `/contacts/bulk/${jobId}`, options)) as BulkJob;
+    },
+  };
+
+  return { raw, contacts, imports, jobs, bulk };
+}
+
+/** Filters with `data` spelled as the query wants it: `data.<key>=<value>`. */
+function withDataParameters<T extends { data?: Record<string, string | number | boolean> }>(filters: T): Omit<T, 'data'> {
+  const { data, ...rest } = filters;
+  const query: Record<string, unknown> = { ...rest };
+  for (const [key, value] of Object.entries(data ?? {})) query[`data.${key}`] = String(value);
+  return query as Omit<T, 'data'>;
 }
 
 /** The multipart body of an import: the options as fields first, then the file. */

@@ -56,6 +56,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/contacts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every contact matching the filters, as CSV or NDJSON
+         * @description Takes the filters of GET /contacts (no limit or cursor). Filter by custom data with `data.<key>=<value>` (repeatable for different keys; the key as stored, URL-encoded): contacts whose `data[key]` is the string `<value>`, or a number or boolean written the same (`data.seats=5` matches 5 and "5"); an empty value (`data.plan=`) matches contacts that have the key. All filters combine with AND.
+         */
+        get: operations["exportContacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/contacts": {
         parameters: {
             query?: never;
@@ -63,7 +83,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List contacts, newest first */
+        /**
+         * List contacts, newest first
+         * @description Filter by custom data with `data.<key>=<value>` (repeatable for different keys; the key as stored, URL-encoded): contacts whose `data[key]` is the string `<value>`, or a number or boolean written the same (`data.seats=5` matches 5 and "5"); an empty value (`data.plan=`) matches contacts that have the key. All filters combine with AND.
+         */
         get: operations["listContacts"];
         put?: never;
         /** Create a contact, or update the one with this email */
@@ -205,7 +228,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Bulk subscribe up to 1,000 contacts by id */
+        /** Bulk subscribe up to 1,000 contacts by id, or every contact that matches a filter */
         post: operations["bulkSubscribe"];
         delete?: never;
         options?: never;
@@ -222,7 +245,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Bulk unsubscribe up to 1,000 contacts by id */
+        /** Bulk unsubscribe up to 1,000 contacts by id, or every contact that matches a filter */
         post: operations["bulkUnsubscribe"];
         delete?: never;
         options?: never;
@@ -239,7 +262,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Bulk delete up to 1,000 contacts by id */
+        /** Bulk delete up to 1,000 contacts by id, or every contact that matches a filter */
         post: operations["bulkDelete"];
         delete?: never;
         options?: never;
@@ -581,17 +604,156 @@ export interface operations {
             };
         };
     };
+    exportContacts: {
+        parameters: {
+            query?: {
+                /** @description CSV (the default) or NDJSON */
+                format?: "csv" | "ndjson";
+                /** @description Case-insensitive substring of the email (`%` and `_` are ordinary characters) */
+                search?: string;
+                /** @description Only subscribed (`true`) or unsubscribed (`false`) contacts */
+                subscribed?: "true" | "false";
+                /** @description One exact email, any case */
+                email?: string;
+                /** @description Created strictly later than this ISO 8601 instant */
+                createdAfter?: string;
+                /** @description Created strictly earlier than this ISO 8601 instant */
+                createdBefore?: string;
+                /** @description Last changed strictly later than this ISO 8601 instant */
+                updatedAfter?: string;
+                /** @description Last changed strictly earlier than this ISO 8601 instant */
+                updatedBefore?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every matching contact, newest first, streamed (Content-Disposition: attachment). CSV: `email,subscribed,createdAt,updatedAt` then one column per data key, sorted; NDJSON: one contact object per line. Both import back (see the import). */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Invalid request: VALIDATION_ERROR (each field listed), INVALID_JSON or INVALID_CURSOR */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED (no usable Authorization header) or INVALID_API_KEY (unknown or revoked key) */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SECRET_KEY_REQUIRED: a public key where a secret key is needed */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: a body (or Content-Encoding) this endpoint does not take */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED: over the project's rate limit, or too many jobs pending */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_SERVER_ERROR: a bug, logged with the request id */
+            500: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: the database is unreachable or busy, the upload slots are full, or the server is shutting down */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listContacts: {
         parameters: {
             query?: {
                 /** @description Contacts per page */
                 limit?: number;
-                /** @description Opaque; from the previous page */
+                /** @description Opaque; from the previous page. Send the same filters with every page */
                 cursor?: string;
-                /** @description Case-insensitive substring of the email */
+                /** @description Case-insensitive substring of the email (`%` and `_` are ordinary characters) */
                 search?: string;
                 /** @description Only subscribed (`true`) or unsubscribed (`false`) contacts */
                 subscribed?: "true" | "false";
+                /** @description One exact email, any case */
+                email?: string;
+                /** @description Created strictly later than this ISO 8601 instant */
+                createdAfter?: string;
+                /** @description Created strictly earlier than this ISO 8601 instant */
+                createdBefore?: string;
+                /** @description Last changed strictly later than this ISO 8601 instant */
+                updatedAfter?: string;
+                /** @description Last changed strictly earlier than this ISO 8601 instant */
+                updatedBefore?: string;
             };
             header?: never;
             path?: never;
@@ -2390,23 +2552,56 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Either `contactIds` (up to 1,000), or `filter` (with `excludeIds`): every contact that matches when the job runs, without a cap */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "contactIds": [
-                 *         "01936c2e-7c1a-7d8e-9a51-2b7f0c9e4d11"
-                 *       ]
-                 *     }
-                 */
                 "application/json": {
-                    /** @description Duplicates count once */
-                    contactIds: string[];
+                    /** @description Up to 1,000 ids; duplicates count once */
+                    contactIds?: string[];
                     /**
-                     * @description Accepted for compatibility; the only mode
+                     * @description Accepted with contactIds, for compatibility
                      * @enum {string}
                      */
                     mode?: "ids";
+                    /** @description The filters of GET /contacts, combined with AND */
+                    filter?: {
+                        /**
+                         * @description Every contact of the project; stands alone
+                         * @enum {boolean}
+                         */
+                        all?: true;
+                        /** @description Case-insensitive substring of the email */
+                        search?: string;
+                        subscribed?: boolean;
+                        /** @description One exact email, any case */
+                        email?: string;
+                        /**
+                         * Format: date-time
+                         * @description Created strictly later than this ISO 8601 instant
+                         */
+                        createdAfter?: string;
+                        /**
+                         * Format: date-time
+                         * @description Created strictly earlier than this ISO 8601 instant
+                         */
+                        createdBefore?: string;
+                        /**
+                         * Format: date-time
+                         * @description Last changed strictly later than this ISO 8601 instant
+                         */
+                        updatedAfter?: string;
+                        /**
+                         * Format: date-time
+                         * @description Last changed strictly earlier than this ISO 8601 instant
+                         */
+                        updatedBefore?: string;
+                        /** @description Key → value as in `data.<key>=<value>`: a string, or a number or boolean (matching the value and its text); "" or null: the key is present */
+                        data?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                    /** @description With filter: contacts to leave alone */
+                    excludeIds?: string[];
                 };
             };
         };
@@ -2542,23 +2737,56 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Either `contactIds` (up to 1,000), or `filter` (with `excludeIds`): every contact that matches when the job runs, without a cap */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "contactIds": [
-                 *         "01936c2e-7c1a-7d8e-9a51-2b7f0c9e4d11"
-                 *       ]
-                 *     }
-                 */
                 "application/json": {
-                    /** @description Duplicates count once */
-                    contactIds: string[];
+                    /** @description Up to 1,000 ids; duplicates count once */
+                    contactIds?: string[];
                     /**
-                     * @description Accepted for compatibility; the only mode
+                     * @description Accepted with contactIds, for compatibility
                      * @enum {string}
                      */
                     mode?: "ids";
+                    /** @description The filters of GET /contacts, combined with AND */
+                    filter?: {
+                        /**
+                         * @description Every contact of the project; stands alone
+                         * @enum {boolean}
+                         */
+                        all?: true;
+                        /** @description Case-insensitive substring of the email */
+                        search?: string;
+                        subscribed?: boolean;
+                        /** @description One exact email, any case */
+                        email?: string;
+                        /**
+                         * Format: date-time
+                         * @description Created strictly later than this ISO 8601 instant
+                         */
+                        createdAfter?: string;
+                        /**
+                         * Format: date-time
+                         * @description Created strictly earlier than this ISO 8601 instant
+                         */
+                        createdBefore?: string;
+                        /**
+                         * Format: date-time
+                         * @description Last changed strictly later than this ISO 8601 instant
+                         */
+                        updatedAfter?: string;
+                        /**
+                         * Format: date-time
+                         * @description Last changed strictly earlier than this ISO 8601 instant
+                         */
+                        updatedBefore?: string;
+                        /** @description Key → value as in `data.<key>=<value>`: a string, or a number or boolean (matching the value and its text); "" or null: the key is present */
+                        data?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                    /** @description With filter: contacts to leave alone */
+                    excludeIds?: string[];
                 };
             };
         };
@@ -2694,23 +2922,56 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Either `contactIds` (up to 1,000), or `filter` (with `excludeIds`): every contact that matches when the job runs, without a cap */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "contactIds": [
-                 *         "01936c2e-7c1a-7d8e-9a51-2b7f0c9e4d11"
-                 *       ]
-                 *     }
-                 */
                 "application/json": {
-                    /** @description Duplicates count once */
-                    contactIds: string[];
+                    /** @description Up to 1,000 ids; duplicates count once */
+                    contactIds?: string[];
                     /**
-                     * @description Accepted for compatibility; the only mode
+                     * @description Accepted with contactIds, for compatibility
                      * @enum {string}
                      */
                     mode?: "ids";
+                    /** @description The filters of GET /contacts, combined with AND */
+                    filter?: {
+                        /**
+                         * @description Every contact of the project; stands alone
+                         * @enum {boolean}
+                         */
+                        all?: true;
+                        /** @description Case-insensitive substring of the email */
+                        search?: string;
+                        subscribed?: boolean;
+                        /** @description One exact email, any case */
+                        email?: string;
+                        /**
+                         * Format: date-time
+                         * @description Created strictly later than this ISO 8601 instant
+                         */
+                        createdAfter?: string;
+                        /**
+                         * Format: date-time
+                         * @description Created strictly earlier than this ISO 8601 instant
+                         */
+                        createdBefore?: string;
+                        /**
+                         * Format: date-time
+                         * @description Last changed strictly later than this ISO 8601 instant
+                         */
+                        updatedAfter?: string;
+                        /**
+                         * Format: date-time
+                         * @description Last changed strictly earlier than this ISO 8601 instant
+                         */
+                        updatedBefore?: string;
+                        /** @description Key → value as in `data.<key>=<value>`: a string, or a number or boolean (matching the value and its text); "" or null: the key is present */
+                        data?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    };
+                    /** @description With filter: contacts to leave alone */
+                    excludeIds?: string[];
                 };
             };
         };

@@ -19,8 +19,22 @@ export type ErrorBody = ErrorEnvelope['error'];
 export type ContactPage = JsonBody<Get<'/contacts'>, 200>;
 /** GET /contacts query as the document declares it. */
 export type ContactListQuery = Query<Get<'/contacts'>>;
-/** The filters of GET /contacts (every page of a walk sends the same ones). */
-export type ContactFilters = Partial<Omit<ContactListQuery, 'cursor'>>;
+/**
+ * The filters of GET /contacts (every page of a walk sends the same ones).
+ * `data` becomes `data.<key>=<value>` parameters, which the document cannot
+ * declare by name: `{ data: { plan: 'pro' } }` sends `data.plan=pro`; an
+ * empty string asks for contacts that have the key.
+ */
+export type ContactFilters = Partial<Omit<ContactListQuery, 'cursor'>> & { data?: Record<string, string | number | boolean> };
+
+/** The filters of the export: the list's, without paging. */
+export type ExportFilters = Omit<ContactFilters, 'limit'>;
+
+type BulkBody = NonNullable<paths['/contacts/bulk-delete']['post']['requestBody']>['content']['application/json'];
+/** A bulk job's filter: the list's filters as JSON, or `{ all: true }`. */
+export type BulkFilter = NonNullable<BulkBody['filter']>;
+export type BulkAccepted = JsonBody<paths['/contacts/bulk-delete']['post'], 202>;
+export type BulkOperation = 'subscribe' | 'unsubscribe' | 'delete';
 
 export type ContactCreate = NonNullable<paths['/contacts']['post']['requestBody']>['content']['application/json'];
 export type ContactPatch = NonNullable<paths['/contacts/{id}']['patch']['requestBody']>['content']['application/json'];

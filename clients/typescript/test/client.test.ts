@@ -159,6 +159,28 @@ describe('against rolodex serve', () => {
     assert.equal((await rolodex.contacts.get(ada.id)).subscribed, false);
   });
 
+  test('filters by data, exports what matches, and acts on it by filter', async () => {
+    const rolodex = createRolodex({ baseUrl: server.url, key: await server.createProject() });
+    for (let i = 0; i < 5; i++) await rolodex.contacts.create({ email: `f${i}@example.com`, data: { plan: i < 2 ? 'trial' : 'pro', seats: i } });
+    const trial = await rolodex.contacts.list({ data: { plan: 'trial' } });
+    assert.equal(trial.total, 2);
+    const seats = [];
+    for await (const contact of rolodex.contacts.all({ data: { seats: 3 }, limit: 1 })) seats.push(contact.email);
+    assert.deepEqual(seats, ['f3@example.com']);
+
+    const csv = await (await rolodex.contacts.export({ data: { plan: 'pro' } })).text();
+    assert.equal(csv.split('\r\n')[0], 'email,subscribed,createdAt,updatedAt,plan,seats');
+    assert.equal(csv.trim().split('\r\n').length, 4);
+    const ndjson = await (await rolodex.contacts.export({}, 'ndjson')).text();
+    assert.equal(ndjson.trim().split('\n').length, 5);
+
+    const accepted = await rolodex.bulk.start('unsubscribe', { filter: { data: { plan: 'trial' } } });
+    const job = await rolodex.bulk.wait(accepted.jobId, { intervalMs: 20 });
+    assert.equal(job.state, 'completed');
+    assert.equal(job.result.totalRequested, 2);
+    assert.equal((await rolodex.contacts.list({ subscribed: 'false' })).total, 2);
+  });
+
   test('an upload the server refuses is a RolodexError', async () => {
     const rolodex = createRolodex({ baseUrl: server.url, key: await server.createProject() });
     const error = await rolodex.imports.upload(new Blob(['name,plan\nAda,pro\n']), {}).then(() => assert.fail('expected a 400'), (thrown: unknown) => thrown);

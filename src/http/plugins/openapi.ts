@@ -51,9 +51,9 @@ export const openapi = appWide('openapi', async (app) => {
       },
       servers: [{ url: '/', description: 'The server that serves this document' }],
       tags: [
-        { name: 'contacts', description: 'Contacts, one at a time' },
+        { name: 'contacts', description: 'Contacts: list and filter, export, and one at a time' },
         { name: 'imports', description: 'CSV and NDJSON imports: upload, preview, status, failed rows' },
-        { name: 'bulk', description: 'Subscribe, unsubscribe or delete many contacts by id' },
+        { name: 'bulk', description: 'Subscribe, unsubscribe or delete many contacts, by id or by filter' },
         { name: 'operations', description: 'Liveness, readiness and this document; no key needed' },
       ],
       components: {
