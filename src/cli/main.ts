@@ -6,6 +6,7 @@ import { AppError } from '../domain/errors.js';
 import { StoreStartError } from '../storage/open-store.js';
 import { listEveryCommand } from './help.js';
 import { importCommand } from './import.js';
+import { exportCommand } from './export.js';
 import { keyCommands, projectCommands } from './manage.js';
 import type { ProcessRoles } from './run.js';
 
@@ -34,6 +35,7 @@ program.command('migrate').description('Bring the schema up to date, then exit')
 projectCommands(program);
 keyCommands(program);
 importCommand(program);
+exportCommand(program);
 listEveryCommand(program);
 program.addHelpText(
   'after',
