@@ -20,6 +20,12 @@ export interface Config {
    * null (METRICS=true); else only on a listener of its own (METRICS_PORT).
    */
   metrics: { ownPort: number | null } | undefined;
+  /**
+   * Whether (and which) proxies in front are trusted for the client's address
+   * and protocol (X-Forwarded-For, X-Forwarded-Proto): TRUST_PROXY=true, a
+   * number of hops, or addresses/CIDRs. Off by default.
+   */
+  trustProxy: boolean | number | string;
 }
 
 /**
@@ -140,7 +146,16 @@ export function loadConfig(env: Env = process.env): Config {
     workerConcurrency: readInteger(env, 'WORKER_CONCURRENCY', 4, 1, 64),
     limits: readLimits(env),
     metrics: readMetrics(env, port),
+    trustProxy: readTrustProxy(env.TRUST_PROXY),
   };
+}
+
+function readTrustProxy(raw: string | undefined): boolean | number | string {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 export const DEFAULT_LIMITS: Limits = {

@@ -7,6 +7,7 @@ import { StoreStartError } from '../storage/open-store.js';
 import { listEveryCommand } from './help.js';
 import { importCommand } from './import.js';
 import { exportCommand } from './export.js';
+import { adminCommands } from './admins.js';
 import { keyCommands, projectCommands } from './manage.js';
 import type { ProcessRoles } from './run.js';
 
@@ -36,6 +37,7 @@ projectCommands(program);
 keyCommands(program);
 importCommand(program);
 exportCommand(program);
+adminCommands(program);
 listEveryCommand(program);
 program.addHelpText(
   'after',

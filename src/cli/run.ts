@@ -39,7 +39,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
       : undefined;
   const metricsPort = config.metrics?.ownPort ?? null;
   const metrics = config.metrics && (metricsPort === null ? 'served' : 'counted');
-  const app = await http?.buildApp({ store, logger, rateLimiter, limits: config.limits, metrics, onJobQueued: () => runner?.wake() });
+  const app = await http?.buildApp({ store, logger, rateLimiter, limits: config.limits, metrics, trustProxy: config.trustProxy, onJobQueued: () => runner?.wake() });
   let metricsListener: { close(): Promise<void> } | undefined;
   // Signal handlers first: a process that says it has started must shut down
   // cleanly, never die of the default SIGTERM action.

@@ -55,6 +55,14 @@ export class ProjectService {
     return { project: { id: project.id, name: project.name }, secretKey: secret.raw, publicKey: publicKey.raw };
   }
 
+  async renameProject(projectId: string, name: string): Promise<void> {
+    const trimmed = name.trim();
+    if (trimmed.length === 0 || codePointLength(trimmed) > 100) {
+      throw invalidField('name', 'A project name is 1-100 characters');
+    }
+    if (!isId(projectId) || !(await this.store.projects.rename(projectId, trimmed))) throw notFound('Project');
+  }
+
   /** Every project, oldest first, with times as the HTTP API writes them. */
   async listProjects(): Promise<ProjectSummary[]> {
     const projects = await this.store.projects.list();

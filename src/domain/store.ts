@@ -111,6 +111,8 @@ export class QueryTimeoutError extends Error {
 export interface ProjectStore {
   /** Creates the project and its first keys in one transaction. */
   create(project: ProjectRecord, keys: ApiKeyRecord[]): Promise<void>;
+  /** False when there is no such project. */
+  rename(projectId: string, name: string): Promise<boolean>;
   get(projectId: string): Promise<ProjectRecord | undefined>;
   /** Every project, oldest first (then by id). For the operator's command line, not for requests. */
   list(): Promise<ProjectRecord[]>;
@@ -281,9 +283,51 @@ export interface JobStore {
   countByTypeAndState(): Promise<JobCounts>;
 }
 
+/** An operator who may log in to the dashboard. */
+export interface AdminRecord {
+  id: string;
+  /** Stored trimmed and lower-cased. */
+  email: string;
+  /** scrypt, with its parameters and salt (see domain/admins.ts). */
+  passwordHash: string;
+  createdAt: number;
+}
+
+/** A dashboard session: the cookie's token is stored only as its SHA-256. */
+export interface SessionRecord {
+  tokenHash: Buffer;
+  adminId: string;
+  /** The token every form of this session carries. */
+  csrfToken: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface AdminStore {
+  /** False, with nothing stored, when an operator already has this email. */
+  create(admin: AdminRecord): Promise<boolean>;
+  findByEmail(email: string): Promise<AdminRecord | undefined>;
+  /** Every operator, oldest first. */
+  list(): Promise<AdminRecord[]>;
+  /** Deletes the operator and their sessions; false when there is none with this email. */
+  delete(email: string): Promise<boolean>;
+  createSession(session: SessionRecord): Promise<void>;
+  /** The session and its operator, when the token names one that has not expired at `now`. */
+  findSession(tokenHash: Buffer, now: number): Promise<{ session: SessionRecord; admin: AdminRecord } | undefined>;
+  /** Ends every session of the operator (logout everywhere). */
+  deleteSessions(adminId: string): Promise<void>;
+  /** Counts a failed login against each key (an account, an address), at `at`. */
+  recordLoginFailure(keys: string[], at: number): Promise<void>;
+  /** Failed logins against the key since `since`. */
+  countLoginFailures(key: string, since: number): Promise<number>;
+  /** Forgets the failures of the key (a login that succeeded), and every failure older than `before`. */
+  clearLoginFailures(key: string, before: number): Promise<void>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly projects: ProjectStore;
+  readonly admins: AdminStore;
   readonly keys: KeyStore;
   readonly contacts: ContactStore;
   readonly jobs: JobStore;

@@ -23,6 +23,9 @@ import { operationRoutes } from './routes/operations.js';
 import { contactRoutes } from './routes/contacts.js';
 import { importRoutes } from './routes/imports.js';
 import { bulkRoutes } from './routes/bulk.js';
+import { dashboard } from '../web/index.js';
+import { AdminService } from '../domain/admins.js';
+import { ProjectService } from '../domain/projects.js';
 
 export type FastifyTypeBox = FastifyInstance<RawServerDefault, Req, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -41,9 +44,11 @@ export interface AppOptions {
    * own (METRICS_PORT). None when unset.
    */
   metrics?: 'served' | 'counted';
+  /** Proxies trusted for the client's address and protocol (TRUST_PROXY). */
+  trustProxy?: boolean | number | string;
 }
 
-export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits = DEFAULT_LIMITS, metrics }: AppOptions): Promise<FastifyTypeBox> {
+export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits = DEFAULT_LIMITS, metrics, trustProxy = false }: AppOptions): Promise<FastifyTypeBox> {
   const routes = new RouteTable();
   const authorize = authorizer(store, rateLimiter);
 
@@ -51,6 +56,8 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
     ...lifecycleOptions(logger),
     ...JSON_BODY_OPTIONS,
     routerOptions: ROUTER_OPTIONS,
+    // A number is that many hops of proxies in front (proxy-addr's rule).
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     // A path the router cannot take names nothing that exists: the route table's 404, after a key where one is needed.
     frameworkErrors: replayForRefusedPath(routes, authorize),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -78,6 +85,20 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
       bulkRoutes(api, jobs);
     },
   });
+
+  const imports = new ImportService(store, jobs);
+  await app.register(async (scope) =>
+    dashboard(scope, {
+      store,
+      admins: new AdminService(store),
+      projects: new ProjectService(store),
+      contacts,
+      jobs,
+      imports,
+      exports: new ExportService(store),
+      limits,
+    }),
+  );
 
   // Last: the table is complete once every route is registered.
   routes.refuseOtherMethods(app);

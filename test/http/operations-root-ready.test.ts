@@ -19,10 +19,11 @@ for (const kind of storeKinds()) {
     });
     after(async () => t.close());
 
-    test('GET / → 302 to /docs, without a key', async () => {
+    test('GET / → the dashboard\'s login page (HTML), without a key', async () => {
       const response = await t.app.inject({ method: 'GET', url: '/' });
-      assert.equal(response.statusCode, 302);
-      assert.equal(response.headers.location, '/docs');
+      assert.equal(response.statusCode, 200);
+      assert.equal(response.headers['content-type'], 'text/html; charset=utf-8');
+      assert.match(response.body, /<form method="post" action="\/login">/);
       assert.ok(response.headers['x-request-id']);
     });
 

@@ -27,8 +27,6 @@ export interface OperationOptions {
 export function operationRoutes(app: FastifyTypeBox, store: Store, options: OperationOptions = {}): void {
   // The readable reference is the nearest thing to a home page an API has.
   // Outside the OpenAPI document, as /docs is: an operation with no 2xx answer is not one a client calls.
-  app.get('/', { schema: { hide: true } }, (request, reply) => reply.redirect('/docs', 302));
-
   app.get(
     '/health',
     {

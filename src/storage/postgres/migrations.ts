@@ -177,4 +177,29 @@ export const migrations: Migration[] = [
       ALTER TABLE jobs ADD COLUMN resume_at text;
     `,
   },
+  {
+    version: 8,
+    name: 'dashboard operators, their sessions and failed logins',
+    sql: `
+      CREATE TABLE admins (
+        id            uuid PRIMARY KEY,
+        email         text NOT NULL UNIQUE,
+        password_hash text NOT NULL,
+        created_at    bigint NOT NULL
+      );
+      CREATE TABLE admin_sessions (
+        token_hash bytea PRIMARY KEY,
+        admin_id   uuid NOT NULL REFERENCES admins (id) ON DELETE CASCADE,
+        csrf_token text NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX admin_sessions_by_admin ON admin_sessions (admin_id);
+      CREATE TABLE login_failures (
+        key text NOT NULL,
+        at  bigint NOT NULL
+      );
+      CREATE INDEX login_failures_by_key ON login_failures (key, at);
+    `,
+  },
 ];

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { needsScan } from '../../domain/filter.js';
 import {
   EmailTakenError,
+  type AdminStore,
   type ApiKeyRecord,
   type ContactFilter,
   type ContactPageQuery,
@@ -24,6 +25,7 @@ import { createPool, guarded, timedSearch, transaction, type PoolSettings } from
 import { JobDelivery } from './delivery.js';
 import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
+import { PostgresAdminStore } from './postgres-admins.js';
 import { ProjectGate } from './project-gate.js';
 import { contactsCountMatchingSql, contactsDataKeysSql, contactsScanEndSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
@@ -44,6 +46,7 @@ const AUTH_POOL_SIZE = 2;
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
   readonly projects: ProjectStore;
+  readonly admins: AdminStore;
   readonly keys: KeyStore;
   readonly contacts: ContactStore;
   readonly jobs: PostgresJobStore;
@@ -72,6 +75,8 @@ export class PostgresStore implements Store {
             for (const key of keys) await client.query({ name: 'keys_insert', text: q.keys_insert, values: keyValues(key) });
           }),
         ),
+      rename: async (projectId, name) =>
+        (await inProject(projectId, () => query('projects_rename', [projectId, name]))).rowCount === 1,
       get: async (projectId) => {
         const { rows } = await inProject(projectId, () => query<ProjectRow>('projects_get', [projectId]));
         return rows[0] && toProject(rows[0]);
@@ -109,6 +114,7 @@ export class PostgresStore implements Store {
       },
     };
     this.jobs = new PostgresJobStore(pool, delivery, gate);
+    this.admins = new PostgresAdminStore(pool);
   }
 
   /**

@@ -13,6 +13,7 @@ export const queries = {
 
   projects_insert: 'INSERT INTO projects (id, name, created_at) VALUES ($1, $2, $3)',
   projects_get: 'SELECT id, name, created_at FROM projects WHERE id = $1',
+  projects_rename: 'UPDATE projects SET name = $2 WHERE id = $1',
   projects_list: 'SELECT id, name, created_at FROM projects ORDER BY created_at, id',
 
   keys_insert: `INSERT INTO api_keys (id, project_id, kind, hash, prefix, created_at, revoked_at)

@@ -236,3 +236,30 @@ migrations.push({
     ALTER TABLE jobs ADD COLUMN resume_at TEXT;
   `,
 });
+
+migrations.push({
+  version: 9,
+  name: 'dashboard operators, their sessions and failed logins',
+  sql: `
+    CREATE TABLE admins (
+      id            TEXT PRIMARY KEY,
+      email         TEXT NOT NULL UNIQUE,
+      password_hash TEXT NOT NULL,
+      created_at    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE admin_sessions (
+      token_hash BLOB PRIMARY KEY,
+      admin_id   TEXT NOT NULL REFERENCES admins (id) ON DELETE CASCADE,
+      csrf_token TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX admin_sessions_by_admin ON admin_sessions (admin_id);
+    -- One row per failed login and key ('account:…', 'address:…'), kept 15 minutes.
+    CREATE TABLE login_failures (
+      key TEXT NOT NULL,
+      at  INTEGER NOT NULL
+    );
+    CREATE INDEX login_failures_by_key ON login_failures (key, at);
+  `,
+});

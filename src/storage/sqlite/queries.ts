@@ -5,6 +5,7 @@ export const CONTACT_COLUMNS = 'id, email, subscribed, data, created_at, updated
 export const queries = {
   projects_insert: 'INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)',
   projects_get: 'SELECT id, name, created_at FROM projects WHERE id = ?',
+  projects_rename: 'UPDATE projects SET name = ? WHERE id = ?',
   projects_list: 'SELECT id, name, created_at FROM projects ORDER BY created_at, id',
 
   keys_insert: `INSERT INTO api_keys (id, project_id, kind, hash, prefix, created_at, revoked_at)

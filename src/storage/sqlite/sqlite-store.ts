@@ -25,6 +25,7 @@ import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
 import { SqliteJobStore } from './sqlite-jobs.js';
+import { SqliteAdminStore } from './sqlite-admins.js';
 import { writeTransaction } from './write-transaction.js';
 import { queries } from './queries.js';
 import { SqliteFilter } from './sqlite-filter.js';
@@ -48,6 +49,7 @@ export function openSqliteDatabase(file: string): Db {
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
   readonly projects: ProjectStore;
+  readonly admins: SqliteAdminStore;
   readonly keys: KeyStore;
   readonly contacts: ContactStore;
   readonly jobs: SqliteJobStore;
@@ -64,6 +66,8 @@ export class SqliteStore implements Store {
     this.filtered = new SqliteFilter((sql) => this.statement(sql), (sql) => this.db.prepare(sql), searchTimeoutMs);
     this.projects = {
       create: async (project, keys) => this.createProject(project, keys),
+      rename: async (projectId, name) =>
+        writeTransaction(this.db, () => this.statement(queries.projects_rename).run(name, projectId).changes === 1),
       get: async (projectId) => this.getProject(projectId),
       list: async () => (this.statement(queries.projects_list).all() as ProjectRow[]).map(toProject),
     };
@@ -92,6 +96,7 @@ export class SqliteStore implements Store {
       getByEmails: async (projectId, emails) => this.jobs.selectByEmails(projectId, emails),
     };
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
+    this.admins = new SqliteAdminStore(db, (sql) => this.statement(sql));
   }
 
   static open(file: string, settings: { searchTimeoutMs?: number } = {}): SqliteStore {
