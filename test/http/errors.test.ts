@@ -92,8 +92,8 @@ for (const kind of storeKinds()) {
         assertError(await t.app.inject({ method: 'GET', url }), 404, { code: 'NOT_FOUND' });
         assertError(await t.app.inject({ method: 'POST', url, headers: auth, payload: {} }), 404, { code: 'NOT_FOUND' });
       }
-      // The root is a route: GET redirects to /docs, other methods are 405.
-      assert.equal((await t.app.inject({ method: 'GET', url: '/' })).statusCode, 302);
+      // The root is a route: GET is the dashboard's login page, other methods are 405.
+      assert.equal((await t.app.inject({ method: 'GET', url: '/' })).statusCode, 200);
       assertError(await t.app.inject({ method: 'POST', url: '/', headers: auth, payload: {} }), 405, { code: 'METHOD_NOT_ALLOWED' });
     });
 
