@@ -10,7 +10,7 @@
 //   reads back that very string (protectForCsv: `'5` for the text "5"); numbers,
 //   booleans and nested values (compact JSON) as written. A column comes back
 //   with its type when the key holds one type in every contact.
-import { contactJson } from './contact-json.js';
+import { contactJson, isoTime } from './contact-json.js';
 import { csvCell } from './csv-cell.js';
 import { validationError } from './errors.js';
 import { checkFilter, type FilterInput } from './filter.js';
@@ -21,8 +21,12 @@ export type ExportFormat = 'csv' | 'ndjson';
 
 /** Data keys a CSV export may have as columns; more is a 400 that points to NDJSON. */
 export const MAX_CSV_DATA_COLUMNS = 1000;
-/** Contacts read from the store at a time. */
-const PAGE = 1000;
+/**
+ * Contacts read from the store at a time. SQLite reads a page in slices on
+ * the event loop whatever its size; PostgreSQL answers a page per round trip,
+ * so fewer, larger pages cost less.
+ */
+const PAGE = { sqlite: 1000, postgres: 5000 } as const;
 const FIXED_COLUMNS = ['email', 'subscribed', 'createdAt', 'updatedAt'];
 
 export interface Export {
@@ -107,13 +111,27 @@ export class ExportService {
     };
   }
 
+  /**
+   * The matching contacts a page at a time. The next page is asked for before
+   * this one is handed on, so the database reads it while this one is written.
+   */
   private async *pages(projectId: string, filter: ContactFilter): AsyncGenerator<ContactRecord[]> {
-    let after: ContactPosition | undefined;
-    for (;;) {
-      const page = await this.store.contacts.listPage(projectId, { ...filter, limit: PAGE, after }, 'unbounded');
-      if (page.length > 0) yield page;
-      if (page.length < PAGE) return;
-      after = page[page.length - 1];
+    const size = PAGE[this.store.dialect];
+    const read = (after: ContactPosition | undefined) =>
+      this.store.contacts.listPage(projectId, { ...filter, limit: size, after }, 'unbounded');
+    let next = read(undefined);
+    try {
+      for (;;) {
+        const page = await next;
+        const last = page[page.length - 1];
+        const more = page.length === size && last !== undefined;
+        if (more) next = read({ createdAt: last.createdAt, id: last.id });
+        if (page.length > 0) yield page;
+        if (!more) return;
+      }
+    } finally {
+      // A reader that stopped early leaves a page being read: its failure, if any, goes nowhere.
+      next.catch(() => {});
     }
   }
 }
@@ -121,7 +139,7 @@ export class ExportService {
 async function* emptyPages(): AsyncGenerator<ContactRecord[]> {}
 
 function csvLine(contact: ContactRecord, keys: string[]): string {
-  let line = `${csvCell(contact.email)},${contact.subscribed},${new Date(contact.createdAt).toISOString()},${new Date(contact.updatedAt).toISOString()}`;
+  let line = `${csvCell(contact.email)},${contact.subscribed},${isoTime(contact.createdAt)},${isoTime(contact.updatedAt)}`;
   if (keys.length > 0) {
     const data = JSON.parse(contact.dataJson) as Record<string, unknown>;
     for (const key of keys) line += `,${csvValue(Object.hasOwn(data, key) ? data[key] : undefined)}`;
