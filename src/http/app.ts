@@ -24,6 +24,7 @@ import { contactRoutes } from './routes/contacts.js';
 import { importRoutes } from './routes/imports.js';
 import { bulkRoutes } from './routes/bulk.js';
 import { dashboard } from '../web/index.js';
+import { UploadSlots } from './upload-slots.js';
 import { AdminService } from '../domain/admins.js';
 import { ProjectService } from '../domain/projects.js';
 
@@ -75,12 +76,14 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
   operationRoutes(app, store, { serveMetrics: metrics === 'served' });
 
   const contacts = new ContactService(store);
+  // Exports stream from the API and the dashboard alike: one count of them.
+  const exportSlots = new UploadSlots(limits.exportsInProgress, limits.exportsPerProject, 'exports');
   const jobs = new JobService(store, onJobQueued, limits.jobsPendingPerProject);
   await app.register(auth, {
     authorize,
     routes,
     async register(api) {
-      contactRoutes(api, contacts, new ExportService(store), limits);
+      contactRoutes(api, contacts, new ExportService(store), exportSlots);
       await importRoutes(api, new ImportService(store, jobs), limits);
       bulkRoutes(api, jobs);
     },
@@ -97,6 +100,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
       imports,
       exports: new ExportService(store),
       limits,
+      exportSlots,
     }),
   );
 

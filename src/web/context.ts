@@ -3,6 +3,7 @@
 // read a page's project and send a page.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Limits } from '../config.js';
+import type { UploadSlots } from '../http/upload-slots.js';
 import type { AdminService } from '../domain/admins.js';
 import type { ContactService } from '../domain/contacts.js';
 import type { ExportService } from '../domain/export.js';
@@ -24,6 +25,8 @@ export interface WebContext {
   imports: ImportService;
   exports: ExportService;
   limits: Limits;
+  /** The exports streaming on this process: the API's and the dashboard's count together. */
+  exportSlots: UploadSlots;
 }
 
 declare module 'fastify' {

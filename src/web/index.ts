@@ -1,7 +1,7 @@
 // The dashboard: server-rendered pages for operators, at / and under
 // /projects, in their own fastify scope beside the API (which stays as it
-// is). Forms work without JavaScript; /assets/app.js adds debounced search,
-// selection across pages and live job progress. Every page but the login
+// is). Forms work without JavaScript; the scripts in /assets add debounced
+// search and selection across pages (contacts.js) and live job progress. Every page but the login
 // needs a session; every form post needs the session's CSRF token. Pages are
 // sent with a strict Content-Security-Policy (no inline script or style),
 // framing refused, and no caching.

@@ -7,8 +7,7 @@ import { Readable } from 'node:stream';
 import { dataParameters } from '../../domain/filter.js';
 import type { ExportService } from '../../domain/export.js';
 import { AppError } from '../../domain/errors.js';
-import type { Limits } from '../../config.js';
-import { UploadSlots } from '../upload-slots.js';
+import type { UploadSlots } from '../upload-slots.js';
 import { sendJson } from '../error-response.js';
 import {
   BooleanText,
@@ -98,8 +97,7 @@ const PatchBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function contactRoutes(app: FastifyTypeBox, contacts: ContactService, exports: ExportService, limits: Limits): void {
-  const exportSlots = new UploadSlots(limits.exportsInProgress, limits.exportsPerProject, 'exports');
+export function contactRoutes(app: FastifyTypeBox, contacts: ContactService, exports: ExportService, exportSlots: UploadSlots): void {
 
   app.get(
     '/contacts/export',

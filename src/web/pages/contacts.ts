@@ -24,7 +24,6 @@ import { isId } from '../../domain/ids.js';
 import type { BulkOperation } from '../../domain/jobs.js';
 import { QueryTimeoutError, StoreUnavailableError, type ProjectRecord } from '../../domain/store.js';
 import { codePointLength } from '../../domain/text.js';
-import { UploadSlots } from '../../http/upload-slots.js';
 import { csrfFieldOf, field, fields, projectOf, seeOther, sendPage, type WebContext } from '../context.js';
 import { PageError, pageNotFound } from '../errors.js';
 import { html, queryString, type Html } from '../html.js';
@@ -701,7 +700,7 @@ function confirmDeletePage(request: FastifyRequest, project: ProjectRecord, bulk
 // Routes
 
 export function contactPages(app: FastifyInstance, context: WebContext): void {
-  const exportSlots = new UploadSlots(context.limits.exportsInProgress, context.limits.exportsPerProject, 'exports');
+  const exportSlots = context.exportSlots;
 
   app.get('/projects/:projectId/contacts', async (request: ProjectRequest, reply) => {
     const project = await projectOf(context, request.params.projectId);
