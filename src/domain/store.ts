@@ -324,6 +324,33 @@ export interface AdminStore {
   clearLoginFailures(key: string, before: number): Promise<void>;
 }
 
+/**
+ * A file uploaded on the dashboard's import wizard, kept while the operator
+ * previews it and chooses how to read it (any API process may serve the next
+ * page). It belongs to one project and expires at `expiresAt`.
+ */
+export interface ImportDraftRecord {
+  projectId: string;
+  id: string;
+  /** Bytes in the file. */
+  size: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface ImportDraftStore {
+  /**
+   * Stores the draft and its file. Drafts expired at `draft.createdAt` are
+   * deleted in passing, and so are the project's oldest drafts beyond
+   * `maxPerProject` (the new one counted).
+   */
+  create(draft: ImportDraftRecord, file: Buffer, maxPerProject: number): Promise<void>;
+  /** The draft and its file, when the project has it and it has not expired at `now`. */
+  read(projectId: string, id: string, now: number): Promise<{ draft: ImportDraftRecord; file: Buffer } | undefined>;
+  /** Deletes the draft; false when there was none (already deleted, by another request maybe). */
+  delete(projectId: string, id: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly projects: ProjectStore;
@@ -331,6 +358,7 @@ export interface Store {
   readonly keys: KeyStore;
   readonly contacts: ContactStore;
   readonly jobs: JobStore;
+  readonly importDrafts: ImportDraftStore;
   /** Brings the schema to the current version; safe when several processes call it at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers. */

@@ -202,4 +202,22 @@ export const migrations: Migration[] = [
       CREATE INDEX login_failures_by_key ON login_failures (key, at);
     `,
   },
+  {
+    version: 9,
+    name: "the dashboard import wizard's uploaded files (drafts)",
+    sql: `
+      CREATE TABLE import_drafts (
+        project_id uuid NOT NULL,
+        id         uuid NOT NULL,
+        content    bytea NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        PRIMARY KEY (project_id, id)
+      );
+      CREATE INDEX import_drafts_by_project ON import_drafts (project_id, created_at);
+      CREATE INDEX import_drafts_expiry ON import_drafts (expires_at);
+      -- Read a part at a time (substring), as job files are: kept uncompressed.
+      ALTER TABLE import_drafts ALTER COLUMN content SET STORAGE EXTERNAL;
+    `,
+  },
 ];

@@ -26,6 +26,7 @@ import { JobDelivery } from './delivery.js';
 import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
 import { PostgresAdminStore } from './postgres-admins.js';
+import { PostgresImportDraftStore } from './postgres-import-drafts.js';
 import { ProjectGate } from './project-gate.js';
 import { contactsCountMatchingSql, contactsDataKeysSql, contactsScanEndSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
@@ -50,6 +51,7 @@ export class PostgresStore implements Store {
   readonly keys: KeyStore;
   readonly contacts: ContactStore;
   readonly jobs: PostgresJobStore;
+  readonly importDrafts: PostgresImportDraftStore;
   private readonly searchTimeoutMs: number;
   private closed = false;
 
@@ -115,6 +117,7 @@ export class PostgresStore implements Store {
     };
     this.jobs = new PostgresJobStore(pool, delivery, gate);
     this.admins = new PostgresAdminStore(pool);
+    this.importDrafts = new PostgresImportDraftStore(pool);
   }
 
   /**

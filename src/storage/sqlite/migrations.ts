@@ -263,3 +263,33 @@ migrations.push({
     CREATE INDEX login_failures_by_key ON login_failures (key, at);
   `,
 });
+
+migrations.push({
+  version: 10,
+  name: "the dashboard import wizard's uploaded files (drafts)",
+  sql: `
+    -- A file uploaded on the dashboard, kept for an hour while it is
+    -- previewed. Its parts (512 KiB each, as job files) are written first, in
+    -- their own transactions, then the draft row that makes them visible;
+    -- parts carry the draft's expiry, so parts of an upload that never got
+    -- its row are swept with the expired drafts.
+    CREATE TABLE import_drafts (
+      project_id TEXT NOT NULL,
+      id         TEXT NOT NULL,
+      size       INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      PRIMARY KEY (project_id, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX import_drafts_expiry ON import_drafts (expires_at);
+    CREATE TABLE import_draft_parts (
+      project_id TEXT NOT NULL,
+      draft_id   TEXT NOT NULL,
+      part       INTEGER NOT NULL,
+      content    BLOB NOT NULL,
+      expires_at INTEGER NOT NULL,
+      PRIMARY KEY (project_id, draft_id, part)
+    );
+    CREATE INDEX import_draft_parts_expiry ON import_draft_parts (expires_at);
+  `,
+});

@@ -26,6 +26,7 @@ import { migrations } from './migrations.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
 import { SqliteJobStore } from './sqlite-jobs.js';
 import { SqliteAdminStore } from './sqlite-admins.js';
+import { SqliteImportDraftStore } from './sqlite-import-drafts.js';
 import { writeTransaction } from './write-transaction.js';
 import { queries } from './queries.js';
 import { SqliteFilter } from './sqlite-filter.js';
@@ -53,6 +54,7 @@ export class SqliteStore implements Store {
   readonly keys: KeyStore;
   readonly contacts: ContactStore;
   readonly jobs: SqliteJobStore;
+  readonly importDrafts: SqliteImportDraftStore;
   private readonly statements = new Map<string, Statement>();
   private readonly writes: GroupCommit;
   readonly filtered: SqliteFilter;
@@ -97,6 +99,7 @@ export class SqliteStore implements Store {
     };
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
     this.admins = new SqliteAdminStore(db, (sql) => this.statement(sql));
+    this.importDrafts = new SqliteImportDraftStore(db, (sql) => this.statement(sql));
   }
 
   static open(file: string, settings: { searchTimeoutMs?: number } = {}): SqliteStore {
