@@ -78,18 +78,19 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
   const contacts = new ContactService(store);
   // Exports stream from the API and the dashboard alike: one count of them.
   const exportSlots = new UploadSlots(limits.exportsInProgress, limits.exportsPerProject, 'exports');
+  const uploadSlots = new UploadSlots(limits.uploadsInProgress, limits.uploadsPerProject);
   const jobs = new JobService(store, onJobQueued, limits.jobsPendingPerProject);
+  const imports = new ImportService(store, jobs);
   await app.register(auth, {
     authorize,
     routes,
     async register(api) {
       contactRoutes(api, contacts, new ExportService(store), exportSlots);
-      await importRoutes(api, new ImportService(store, jobs), limits);
+      await importRoutes(api, imports, limits, uploadSlots);
       bulkRoutes(api, jobs);
     },
   });
 
-  const imports = new ImportService(store, jobs);
   await app.register(async (scope) =>
     dashboard(scope, {
       store,
@@ -101,6 +102,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
       exports: new ExportService(store),
       limits,
       exportSlots,
+      uploadSlots,
     }),
   );
 

@@ -27,6 +27,8 @@ export interface WebContext {
   limits: Limits;
   /** The exports streaming on this process: the API's and the dashboard's count together. */
   exportSlots: UploadSlots;
+  /** Uploads being read on this process: the API's and the dashboard's count together. */
+  uploadSlots: UploadSlots;
 }
 
 declare module 'fastify' {

@@ -34,9 +34,9 @@ function notMultipart(): AppError {
 /** Answers refused before the body was read; the client may still be sending it. */
 const EARLY_ANSWERS = new Set(['PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE']);
 
-export async function importRoutes(app: FastifyTypeBox, imports: ImportService, limits: Limits): Promise<void> {
+export async function importRoutes(app: FastifyTypeBox, imports: ImportService, limits: Limits, slots: UploadSlots): Promise<void> {
   // Multipart bodies are parsed only here; every other route answers one with 415.
-  await app.register(async (scope) => uploadRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), imports, limits));
+  await app.register(async (scope) => uploadRoutes(scope.withTypeProvider<TypeBoxTypeProvider>(), imports, limits, slots));
 
   jobReadRoutes(app, imports.jobs, 'import');
 
@@ -70,8 +70,7 @@ export async function importRoutes(app: FastifyTypeBox, imports: ImportService, 
   );
 }
 
-async function uploadRoutes(app: FastifyTypeBox, imports: ImportService, limits: Limits): Promise<void> {
-  const slots = new UploadSlots(limits.uploadsInProgress, limits.uploadsPerProject);
+async function uploadRoutes(app: FastifyTypeBox, imports: ImportService, limits: Limits, slots: UploadSlots): Promise<void> {
   // A JSON body is no upload: 415, never a parse of it (and a 400 INVALID_JSON).
   app.removeContentTypeParser('application/json');
   await app.register(multipart, { limits: multipartLimits, throwFileSizeLimit: false });

@@ -16,7 +16,6 @@ import { DEFAULT_OPTIONS, parseImportOptions, type ColumnMapping, type ColumnTar
 import { isId } from '../../domain/ids.js';
 import type { ImportDraftRecord, ProjectRecord } from '../../domain/store.js';
 import { discardRestOfBody } from '../../http/discard-body.js';
-import { UploadSlots } from '../../http/upload-slots.js';
 import { multipartLimits, readImportUpload } from '../../http/upload.js';
 import { csrfFieldOf, field, projectOf, seeOther, sendPage, type WebContext } from '../context.js';
 import { PageError } from '../errors.js';
@@ -432,7 +431,7 @@ export function importPages(app: FastifyInstance, context: WebContext): void {
   });
 
   // The upload, in a scope of its own: multipart bodies are parsed for this route only.
-  const slots = new UploadSlots(context.limits.uploadsInProgress, context.limits.uploadsPerProject);
+  const slots = context.uploadSlots;
   void app.register(async (scope) => {
     await scope.register(multipart, { limits: multipartLimits, throwFileSizeLimit: false });
     scope.post('/projects/:projectId/import', async (request: ProjectParams, reply: FastifyReply) => {
