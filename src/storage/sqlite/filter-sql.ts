@@ -185,6 +185,21 @@ export const updatedCandidates = `SELECT seq FROM contacts INDEXED BY contacts_u
                                   WHERE project_id = @projectId AND updated_at > @updatedAfter AND updated_at < @updatedBefore
                                   LIMIT @limit`;
 
+/**
+ * Counting by reading the table itself, a range of seqs (rowids) at a time:
+ * for a project that holds most of the table, cheaper than the page index
+ * (which then costs a lookup of each row). NOT INDEXED keeps SQLite on the
+ * rowid range.
+ */
+export function seqRangeCountQuery(filter: ContactFilter): { text: string; params: Params } {
+  const { clauses, params } = conditions(filter);
+  return {
+    text: `SELECT count(*) FROM contacts NOT INDEXED
+           WHERE seq BETWEEN CAST(@from AS INTEGER) AND CAST(@to AS INTEGER) AND project_id = @projectId AND ${and(clauses)}`,
+    params,
+  };
+}
+
 /** Counting the matches of a search through the index, a range of its rowids at a time. */
 export function searchCountQuery(filter: ContactFilter): { text: string; params: Params } {
   const { clauses, params } = conditions(filter);
@@ -207,6 +222,7 @@ export const searchQueries = {
              SELECT t.tag || 'x' || hex(substr(@search, p.i, 3)) AS term
              FROM contacts_search_tags AS t, contacts_search_positions AS p
              WHERE t.project_id = @projectId AND p.i <= length(@search) - 2 ORDER BY p.i)`,
+  projectTotal: 'SELECT total FROM project_counts WHERE project_id = @projectId',
   // Two subqueries: min and max together would scan instead of reading each end.
   seqRange: `SELECT coalesce((SELECT min(seq) FROM contacts), 1) AS first,
                     coalesce((SELECT max(seq) FROM contacts), 0) AS last`,
