@@ -9,6 +9,7 @@ import { httpThroughput } from './http.js';
 import { scale } from './scale.js';
 import { memory } from './memory.js';
 import { hostile } from './hostile.js';
+import { filters } from './filters.js';
 
 export interface BenchResult {
   name: string;
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult[]>> = {
   scale,
   memory,
   hostile,
+  filters,
 };
 
 const asked = process.argv.slice(2);
