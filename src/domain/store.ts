@@ -363,5 +363,11 @@ export interface Store {
   migrate(): Promise<void>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
+  /**
+   * After a large import: lets the database's planner see the contacts table
+   * as it now is (PostgreSQL: ANALYZE, for servers whose autovacuum is off or
+   * behind; SQLite's queries name their indexes and need nothing).
+   */
+  refreshStatistics(): Promise<void>;
   close(): Promise<void>;
 }

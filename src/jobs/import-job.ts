@@ -9,6 +9,9 @@ import type { ImportFailure } from '../domain/store.js';
 import { failJob, yieldToEventLoop, type JobContext, type JobOutcome } from './job-context.js';
 import { countImportedRows } from './job-metrics.js';
 
+/** Contacts an import must create before the database's statistics are refreshed. */
+const LARGE_IMPORT = 10_000;
+
 export async function runImportJob(context: JobContext): Promise<JobOutcome> {
   const { store, job, lease } = context;
   const file = await store.jobs.readFile(job.projectId, job.id);
@@ -57,5 +60,8 @@ export async function runImportJob(context: JobContext): Promise<JobOutcome> {
     if (await context.othersWaiting()) return 'yielded';
     await yieldToEventLoop();
   }
-  return (await applyBatch(batch, true)) ? 'done' : 'lost';
+  if (!(await applyBatch(batch, true))) return 'lost';
+  // A table that grew a lot is planned from stale statistics until analyzed (autovacuum may be off, or late).
+  if (result.createdCount >= LARGE_IMPORT) await store.refreshStatistics().catch(() => {});
+  return 'done';
 }

@@ -90,9 +90,9 @@ for (const kind of storeKinds()) {
           const context = `${label(endpoint)} at ${segment.slice(0, 40)}`;
           const response = await request(endpoint, url);
           if (resolvesToRoot(url)) {
-            // The URL parser took the segment for `..`: the request is for the root (GET → /docs, else 405).
+            // The URL parser took the segment for `..`: the request is for the root (GET → the dashboard's login page, else 405).
             assertHandled(response, context);
-            assert.equal(response.statusCode, endpoint.method === 'GET' ? 302 : 405, context);
+            assert.equal(response.statusCode, endpoint.method === 'GET' ? 200 : 405, context);
           } else assertRefused(response, 404, 'NOT_FOUND', context);
         }
       }

@@ -120,6 +120,19 @@ export class PageWalk {
             ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET @offset`;
   }
 
+  /** Whether every condition is held by the index and its range: a page is then one bounded read of it. */
+  get indexOnly(): boolean {
+    return this.residual === 'true';
+  }
+
+  /** A page straight from the index, for a walk with nothing to test (indexOnly): at most @limit rows read. */
+  get page(): string {
+    return `SELECT ${CONTACT_COLUMNS} FROM contacts INDEXED BY ${this.index}
+            WHERE ${this.prefix} AND (created_at, id) < (@beforeCreatedAt, @beforeId)
+              AND (created_at, id) >= (@floorCreatedAt, @floorId)
+            ORDER BY created_at DESC, id DESC LIMIT @limit`;
+  }
+
   /** Matching rows from `before` (exclusive) to `end` (inclusive), newest first. */
   get matches(): string {
     return `SELECT ${CONTACT_COLUMNS} FROM contacts INDEXED BY ${this.index}

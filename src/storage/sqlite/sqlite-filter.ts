@@ -101,6 +101,10 @@ export class SqliteFilter {
         withPosition({ ...sql.params, projectId, limit, seqs: JSON.stringify(candidates) }, before),
       ) as ContactRow[];
     }
+    const direct = new PageWalk(projectId, filter);
+    if (direct.indexOnly) {
+      return this.dynamic(direct.page).all(direct.bind(direct.start(after), { limit })) as ContactRow[];
+    }
     const rows: ContactRow[] = [];
     await this.walk(projectId, filter, after, deadline, (walk, from, end, size) => {
       rows.push(...(this.dynamic(walk.matches).all(walk.bind(from, { ...positionOf('end', end), limit: limit - rows.length })) as ContactRow[]));

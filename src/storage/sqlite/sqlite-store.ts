@@ -123,6 +123,8 @@ export class SqliteStore implements Store {
     });
   }
 
+  async refreshStatistics(): Promise<void> {}
+
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
   }
