@@ -4,13 +4,13 @@
 // options: --search, --subscribed, --email, --created-after, …, and
 // --data key=value (repeatable).
 import { createWriteStream } from 'node:fs';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { invalidField, notFound } from '../domain/errors.js';
-import { ExportService, type ExportFormat } from '../domain/export.js';
+import { ExportService, exportStream, type ExportFormat } from '../domain/export.js';
 import { checkFilter, type FilterInput } from '../domain/filter.js';
 import { openCommandStore } from './store.js';
 
@@ -75,7 +75,7 @@ export function exportCommand(program: Command): void {
         const sink = output === undefined ? stdoutSink() : createWriteStream(output);
         const progress = setInterval(() => bar?.update(body.written()), 200);
         try {
-          await pipeline(Readable.from(body.chunks), sink);
+          await pipeline(exportStream(body.chunks), sink);
         } finally {
           clearInterval(progress);
           bar?.update(body.written());

@@ -10,6 +10,7 @@
 //   reads back that very string (protectForCsv: `'5` for the text "5"); numbers,
 //   booleans and nested values (compact JSON) as written. A column comes back
 //   with its type when the key holds one type in every contact.
+import { Readable } from 'node:stream';
 import { contactJson, isoTime } from './contact-json.js';
 import { csvCell } from './csv-cell.js';
 import { validationError } from './errors.js';
@@ -26,7 +27,7 @@ export const MAX_CSV_DATA_COLUMNS = 1000;
  * the event loop whatever its size; PostgreSQL answers a page per round trip,
  * so fewer, larger pages cost less.
  */
-const PAGE = { sqlite: 1000, postgres: 5000 } as const;
+const PAGE = { sqlite: 1000, postgres: 2000 } as const;
 const FIXED_COLUMNS = ['email', 'subscribed', 'createdAt', 'updatedAt'];
 
 export interface Export {
@@ -34,6 +35,14 @@ export interface Export {
   chunks: AsyncGenerator<string>;
   /** How many contacts were written so far. */
   written(): number;
+}
+
+/**
+ * The chunks as a byte stream that reads ahead by at most one chunk: in
+ * object mode Readable.from would hold 16 pages ahead of a slow reader.
+ */
+export function exportStream(chunks: AsyncIterable<string>): Readable {
+  return Readable.from(chunks, { objectMode: false, highWaterMark: 64 * 1024 });
 }
 
 function csvValue(value: unknown): string {

@@ -61,7 +61,8 @@ export async function runImportJob(context: JobContext): Promise<JobOutcome> {
     await yieldToEventLoop();
   }
   if (!(await applyBatch(batch, true))) return 'lost';
-  // A table that grew a lot is planned from stale statistics until analyzed (autovacuum may be off, or late).
-  if (result.createdCount >= LARGE_IMPORT) await store.refreshStatistics().catch(() => {});
+  // A table that grew a lot is planned from stale statistics until analyzed
+  // (autovacuum may be off, or late). The job has ended: the worker moves on.
+  if (result.createdCount >= LARGE_IMPORT) void store.refreshStatistics().catch(() => {});
   return 'done';
 }

@@ -3,9 +3,8 @@ import { Type } from 'typebox';
 import type { FastifyTypeBox } from '../app.js';
 import type { ContactService } from '../../domain/contacts.js';
 import { contactJson, contactPageJson } from '../wire-json.js';
-import { Readable } from 'node:stream';
 import { dataParameters } from '../../domain/filter.js';
-import type { ExportService } from '../../domain/export.js';
+import { exportStream, type ExportService } from '../../domain/export.js';
 import { AppError } from '../../domain/errors.js';
 import type { UploadSlots } from '../upload-slots.js';
 import { sendJson } from '../error-response.js';
@@ -125,7 +124,7 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService, exp
         // The slot is held while the body streams: freed as its last chunk is
         // taken (before the response ends, so a client's next export finds it
         // free), or when the client goes away.
-        const stream = Readable.from(releasing(body.chunks, slot.release));
+        const stream = exportStream(releasing(body.chunks, slot.release));
         stream.once('close', () => slot.release());
         const day = new Date().toISOString().slice(0, 10);
         reply

@@ -53,6 +53,7 @@ export class PostgresStore implements Store {
   readonly jobs: PostgresJobStore;
   readonly importDrafts: PostgresImportDraftStore;
   private readonly searchTimeoutMs: number;
+  private analyzing = false;
   private closed = false;
 
   constructor(
@@ -166,8 +167,24 @@ export class PostgresStore implements Store {
   }
 
   /** On the auth pool: /ready answers whether the database does, not whether a project has left room. */
+  /**
+   * ANALYZE, by autovacuum's own rule (more than 50 + 10% of the rows
+   * changed since the last one, or never analyzed), one at a time per process.
+   */
   async refreshStatistics(): Promise<void> {
-    await guarded(() => this.pool.query('ANALYZE contacts'));
+    if (this.analyzing) return;
+    this.analyzing = true;
+    try {
+      const { rows } = await guarded(() =>
+        this.pool.query<{ changed: number; estimate: number }>(q.contacts_changed_since_analyze),
+      );
+      const stats = rows[0];
+      if (stats && (stats.estimate < 0 || stats.changed > 50 + 0.1 * stats.estimate)) {
+        await guarded(() => this.pool.query('ANALYZE contacts'));
+      }
+    } finally {
+      this.analyzing = false;
+    }
   }
 
   async ping(): Promise<void> {

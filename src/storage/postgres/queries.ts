@@ -32,6 +32,10 @@ export const queries = {
                     WHERE project_id = $1 AND id = $2`,
   contacts_delete: 'DELETE FROM contacts WHERE project_id = $1 AND id = $2',
   contacts_counts: 'SELECT total, subscribed FROM project_counts WHERE project_id = $1',
+  // Rows changed since the last ANALYZE, and the planner's row estimate (-1: never analyzed).
+  contacts_changed_since_analyze: `SELECT s.n_mod_since_analyze AS changed, c.reltuples::bigint AS estimate
+                                   FROM pg_stat_user_tables AS s JOIN pg_class AS c ON c.oid = s.relid
+                                   WHERE s.relid = 'contacts'::regclass`,
 
   // Job steps: one statement per batch, rows passed as arrays.
   contacts_lock_by_emails: `SELECT ${CONTACT_COLUMNS} FROM contacts

@@ -13,7 +13,7 @@
 //
 // Forms work without JavaScript; /assets/contacts.js adds debounced search,
 // selection across pages, adding and removing rows, and the JSON toggle.
-import { Readable } from 'node:stream';
+import { exportStream } from '../../domain/export.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Contact, ContactPage } from '../../domain/contacts.js';
 import { emptyData, isPlainObject, parseData, type ContactData, type DataPatch, type JsonValue } from '../../domain/data.js';
@@ -741,7 +741,7 @@ export function contactPages(app: FastifyInstance, context: WebContext): void {
     if ('refused' in slot) throw new AppError('SERVICE_UNAVAILABLE', slot.refused);
     try {
       const body = await context.exports.open(project.id, filterInput(filter), format);
-      const stream = Readable.from(releasing(body.chunks, slot.release));
+      const stream = exportStream(releasing(body.chunks, slot.release));
       stream.once('close', () => slot.release());
       const day = new Date().toISOString().slice(0, 10);
       return reply
