@@ -1,12 +1,10 @@
 // The dashboard import wizard's uploaded files in PostgreSQL, so that any API
-// process can show the next page of the wizard. Read in parts (substring of
-// an uncompressed bytea), as job files are: a bytea arrives as hex text
-// decoded on the event loop, and one 5 MiB value held it for 100 ms.
+// process can show the next page of the wizard; read in parts as job files
+// are (file-parts.ts).
 import type pg from 'pg';
 import type { ImportDraftRecord, ImportDraftStore } from '../../domain/store.js';
 import { guarded, transaction } from './database.js';
-
-const PART_BYTES = 256 * 1024;
+import { readByteaInParts } from './file-parts.js';
 
 const q = {
   insert: 'INSERT INTO import_drafts (project_id, id, content, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
@@ -42,13 +40,10 @@ export class PostgresImportDraftStore implements ImportDraftStore {
   async read(projectId: string, id: string, now: number): Promise<{ draft: ImportDraftRecord; file: Buffer } | undefined> {
     const row = (await guarded(() => this.pool.query<DraftRow>(q.get, [projectId, id, now]))).rows[0];
     if (!row) return undefined;
-    const file = Buffer.allocUnsafe(row.size);
-    for (let offset = 0; offset < file.length; ) {
-      const values = [projectId, id, offset + 1, PART_BYTES];
-      const part = (await guarded(() => this.pool.query<{ part: Buffer }>(q.part, values))).rows[0];
-      if (!part || part.part.length === 0) return undefined; // deleted meanwhile
-      offset += part.part.copy(file, offset);
-    }
+    const file = await readByteaInParts(row.size, async (from, length) =>
+      (await guarded(() => this.pool.query<{ part: Buffer }>(q.part, [projectId, id, from, length]))).rows[0]?.part,
+    );
+    if (!file) return undefined; // deleted meanwhile
     return {
       draft: { projectId: row.project_id, id: row.id, size: row.size, createdAt: row.created_at, expiresAt: row.expires_at },
       file,

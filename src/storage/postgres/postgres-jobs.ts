@@ -11,6 +11,7 @@
 // Lease upkeep (renew, release) and the cross-project claim and cleanup are
 // one short statement each and charge no project: a lease must not lapse
 // because its own project is busy.
+import { readByteaInParts } from './file-parts.js';
 import type pg from 'pg';
 import type {
   ContactRecord, ContactSelection, ImportFailure, JobCounts, JobLease, JobRecord, JobState, JobStore, JobType, PlanJobStep,
@@ -29,8 +30,6 @@ function capOf(limit: number): number {
   return Number.isFinite(limit) ? limit : 2 ** 31 - 1;
 }
 
-/** An uploaded file is read in parts of this size. */
-const FILE_PART_BYTES = 256 * 1024;
 
 export class PostgresJobStore implements JobStore {
   // More rows per round trip than SQLite's steps, but a step's planning runs
@@ -114,22 +113,14 @@ export class PostgresJobStore implements JobStore {
     await this.delivery.subscribe(wake);
   }
 
-  /**
-   * The file, 256 KiB per statement, into one buffer. A bytea arrives as hex
-   * text (node-postgres reads every result as text), decoded on the event
-   * loop: one 5 MiB value held it for 100 ms.
-   */
+  /** The file, a part per statement, into one buffer (file-parts.ts). */
   async readFile(projectId: string, jobId: string): Promise<Buffer | undefined> {
     const { rows } = await this.inProject<{ size: number }>(projectId, 'job_files_size', [projectId, jobId], { urgent: true });
     if (rows.length === 0) return undefined;
-    const file = Buffer.allocUnsafe(rows[0]!.size);
-    for (let offset = 0; offset < file.length; ) {
-      const values = [projectId, jobId, offset + 1, FILE_PART_BYTES];
-      const part = await this.inProject<{ part: Buffer }>(projectId, 'job_files_part', values, { urgent: true });
-      if (part.rows.length === 0) return undefined; // the job ended meanwhile
-      offset += part.rows[0]!.part.copy(file, offset);
-    }
-    return file;
+    // A part gone meanwhile: the job ended.
+    return readByteaInParts(rows[0]!.size, async (from, length) =>
+      (await this.inProject<{ part: Buffer }>(projectId, 'job_files_part', [projectId, jobId, from, length], { urgent: true })).rows[0]?.part,
+    );
   }
 
   async renew(lease: JobLease): Promise<boolean> {

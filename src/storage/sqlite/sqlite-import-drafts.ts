@@ -1,12 +1,9 @@
 // The dashboard import wizard's uploaded files in the SQLite file: written
-// and read in parts, a part per turn of the event loop (as job files are),
-// so a 5 MiB file never holds the loop for long.
+// and read in parts as job files are (file-parts.ts).
 import type { Database as Db, Statement } from 'better-sqlite3';
 import type { ImportDraftRecord, ImportDraftStore } from '../../domain/store.js';
-import { nextTurn } from '../../domain/pacer.js';
+import { readFileParts, writeFileParts } from './file-parts.js';
 import { writeTransaction } from './write-transaction.js';
-
-const PART_BYTES = 512 * 1024;
 
 const q = {
   partInsert: 'INSERT INTO import_draft_parts (project_id, draft_id, part, content, expires_at) VALUES (?, ?, ?, ?, ?)',
@@ -38,11 +35,7 @@ export class SqliteImportDraftStore implements ImportDraftStore {
 
   async create(draft: ImportDraftRecord, file: Buffer, maxPerProject: number): Promise<void> {
     const { projectId, id, expiresAt } = draft;
-    for (let part = 0; part * PART_BYTES < file.length || part === 0; part++) {
-      if (part > 0) await nextTurn();
-      const content = file.subarray(part * PART_BYTES, (part + 1) * PART_BYTES);
-      writeTransaction(this.db, () => this.statement(q.partInsert).run(projectId, id, part, content, expiresAt));
-    }
+    await writeFileParts(this.db, file, (part, content) => this.statement(q.partInsert).run(projectId, id, part, content, expiresAt));
     writeTransaction(this.db, () => {
       this.statement(q.expire).run(draft.createdAt);
       this.statement(q.partsExpire).run(draft.createdAt);
@@ -59,15 +52,9 @@ export class SqliteImportDraftStore implements ImportDraftStore {
     const row = this.statement(q.get).get(projectId, id, now) as DraftRow | undefined;
     if (!row) return undefined;
     const parts = this.statement(q.partSizes).all(projectId, id) as { part: number; size: number }[];
-    const file = Buffer.allocUnsafe(parts.reduce((total, { size }) => total + size, 0));
-    let offset = 0;
-    for (const { part } of parts) {
-      if (offset > 0) await nextTurn();
-      const found = this.statement(q.partGet).get(projectId, id, part) as { content: Buffer } | undefined;
-      if (!found) return undefined; // deleted meanwhile
-      offset += found.content.copy(file, offset);
-    }
-    if (offset !== row.size) return undefined;
+    const file = await readFileParts(parts, (part) => (this.statement(q.partGet).get(projectId, id, part) as { content: Buffer } | undefined)?.content);
+    // Deleted meanwhile, or not whole.
+    if (!file || file.length !== row.size) return undefined;
     return {
       draft: { projectId: row.project_id, id: row.id, size: row.size, createdAt: row.created_at, expiresAt: row.expires_at },
       file,

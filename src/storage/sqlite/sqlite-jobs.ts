@@ -9,10 +9,7 @@ import type {
 import { jobQueries as q } from './queries.js';
 import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
 import { writeTransaction } from './write-transaction.js';
-import { nextTurn } from '../../domain/pacer.js';
-
-/** An uploaded file is stored and read in parts of this size, one per turn of the event loop. */
-const FILE_PART_BYTES = 512 * 1024;
+import { readFileParts, writeFileParts } from './file-parts.js';
 
 /** Parts of an upload with no job after this long are from a process that died mid-upload. */
 const ORPHANED_PART_MS = 60 * 60 * 1000;
@@ -43,10 +40,10 @@ export class SqliteJobStore implements JobStore {
    */
   async create(job: JobRecord, file?: Buffer, maxPending = Infinity): Promise<boolean> {
     if (file && this.pending(job.projectId) >= maxPending) return false;
-    for (let part = 0; file && part * FILE_PART_BYTES < file.length; part++) {
-      if (part > 0) await nextTurn();
-      const content = file.subarray(part * FILE_PART_BYTES, (part + 1) * FILE_PART_BYTES);
-      writeTransaction(this.db, () => this.statement(q.job_file_parts_insert).run(job.projectId, job.id, part, content, Date.now()));
+    if (file) {
+      await writeFileParts(this.db, file, (part, content) =>
+        this.statement(q.job_file_parts_insert).run(job.projectId, job.id, part, content, Date.now()),
+      );
     }
     const created = writeTransaction(this.db, () => {
       if (this.pending(job.projectId) >= maxPending) return false;
@@ -103,15 +100,8 @@ export class SqliteJobStore implements JobStore {
   async readFile(projectId: string, jobId: string): Promise<Buffer | undefined> {
     const parts = this.statement(q.job_file_parts_sizes).all(projectId, jobId) as { part: number; size: number }[];
     if (parts.length === 0) return undefined;
-    const file = Buffer.allocUnsafe(parts.reduce((total, { size }) => total + size, 0));
-    let offset = 0;
-    for (const { part } of parts) {
-      if (offset > 0) await nextTurn();
-      const row = this.statement(q.job_file_parts_get).get(projectId, jobId, part) as { content: Buffer } | undefined;
-      if (!row) return undefined; // the job ended meanwhile
-      offset += row.content.copy(file, offset);
-    }
-    return file;
+    // A part gone meanwhile: the job ended.
+    return readFileParts(parts, (part) => (this.statement(q.job_file_parts_get).get(projectId, jobId, part) as { content: Buffer } | undefined)?.content);
   }
 
   async renew(lease: JobLease): Promise<boolean> {
