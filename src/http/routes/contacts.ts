@@ -4,8 +4,8 @@ import type { FastifyTypeBox } from '../app.js';
 import type { ContactService } from '../../domain/contacts.js';
 import { contactJson, contactPageJson } from '../wire-json.js';
 import { dataParameters } from '../../domain/filter.js';
-import { exportStream, type ExportService } from '../../domain/export.js';
-import { AppError } from '../../domain/errors.js';
+import type { ExportService } from '../../domain/export.js';
+import { sendExport } from '../export-download.js';
 import type { UploadSlots } from '../upload-slots.js';
 import { sendJson } from '../error-response.js';
 import {
@@ -61,8 +61,6 @@ const ExportQuery = withDefaults(Type.Object(
   { additionalProperties: false, patternProperties: DATA_PARAMETERS },
 ));
 
-const EXPORT_MEDIA = { csv: 'text/csv; charset=utf-8', ndjson: 'application/x-ndjson; charset=utf-8' } as const;
-
 const ExportResponse = otherResponse(
   'Every matching contact, newest first, streamed (Content-Disposition: attachment). CSV: `email,subscribed,createdAt,updatedAt` ' +
     'then one column per data key, sorted; NDJSON: one contact object per line. Both import back (see the import).',
@@ -112,30 +110,9 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService, exp
       },
     },
     async (request, reply) => {
-      const slot = exportSlots.take(request.projectId);
-      if ('refused' in slot) throw new AppError('SERVICE_UNAVAILABLE', slot.refused);
-      try {
-        const { format, subscribed, ...query } = request.query;
-        const body = await exports.open(
-          request.projectId,
-          { ...query, subscribed: subscribed === undefined ? undefined : subscribed === 'true', data: dataParameters(request.query) },
-          format,
-        );
-        // The slot is held while the body streams: freed as its last chunk is
-        // taken (before the response ends, so a client's next export finds it
-        // free), or when the client goes away.
-        const stream = exportStream(releasing(body.chunks, slot.release));
-        stream.once('close', () => slot.release());
-        const day = new Date().toISOString().slice(0, 10);
-        reply
-          .type(EXPORT_MEDIA[format])
-          .header('Content-Disposition', `attachment; filename="contacts-${day}.${format}"`)
-          .header('Cache-Control', 'no-store');
-        return reply.send(stream);
-      } catch (error) {
-        slot.release();
-        throw error;
-      }
+      const { format, subscribed, ...query } = request.query;
+      const filter = { ...query, subscribed: subscribed === undefined ? undefined : subscribed === 'true', data: dataParameters(request.query) };
+      return sendExport(reply, { exports, slots: exportSlots, projectId: request.projectId, filter, format });
     },
   );
 
@@ -241,12 +218,4 @@ export function contactRoutes(app: FastifyTypeBox, contacts: ContactService, exp
       return reply.code(204).send(null);
     },
   );
-}
-
-async function* releasing(chunks: AsyncGenerator<string>, release: () => void): AsyncGenerator<string> {
-  try {
-    yield* chunks;
-  } finally {
-    release();
-  }
 }

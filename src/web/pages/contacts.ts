@@ -13,7 +13,7 @@
 //
 // Forms work without JavaScript; /assets/contacts.js adds debounced search,
 // selection across pages, adding and removing rows, and the JSON toggle.
-import { exportStream } from '../../domain/export.js';
+import { sendExport } from '../../http/export-download.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Contact, ContactPage } from '../../domain/contacts.js';
 import { emptyData, isPlainObject, parseData, type ContactData, type DataPatch, type JsonValue } from '../../domain/data.js';
@@ -700,7 +700,6 @@ function confirmDeletePage(request: FastifyRequest, project: ProjectRecord, bulk
 // Routes
 
 export function contactPages(app: FastifyInstance, context: WebContext): void {
-  const exportSlots = context.exportSlots;
 
   app.get('/projects/:projectId/contacts', async (request: ProjectRequest, reply) => {
     const project = await projectOf(context, request.params.projectId);
@@ -737,20 +736,9 @@ export function contactPages(app: FastifyInstance, context: WebContext): void {
     if (format !== 'csv' && format !== 'ndjson') throw new PageError(400, 'The export format is csv or ndjson.');
     const filter = readFilter(params);
     if (filter.problems.length > 0) throw new PageError(400, filter.problems.join('; '));
-    const slot = exportSlots.take(project.id);
-    if ('refused' in slot) throw new AppError('SERVICE_UNAVAILABLE', slot.refused);
     try {
-      const body = await context.exports.open(project.id, filterInput(filter), format);
-      const stream = exportStream(releasing(body.chunks, slot.release));
-      stream.once('close', () => slot.release());
-      const day = new Date().toISOString().slice(0, 10);
-      return reply
-        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
-        .header('Content-Disposition', `attachment; filename="contacts-${day}.${format}"`)
-        .header('Cache-Control', 'no-store')
-        .send(stream);
+      return await sendExport(reply, { exports: context.exports, slots: context.exportSlots, projectId: project.id, filter: filterInput(filter), format });
     } catch (error) {
-      slot.release();
       const problem = problemOf(error);
       if (problem && problem.status === 400) throw new PageError(400, `The export could not start: ${problem.message}`);
       throw error;
@@ -909,12 +897,4 @@ export function contactPages(app: FastifyInstance, context: WebContext): void {
     }
     return seeOther(reply, `/projects/${project.id}/contacts?notice=deleted`);
   });
-}
-
-async function* releasing(chunks: AsyncGenerator<string>, release: () => void): AsyncGenerator<string> {
-  try {
-    yield* chunks;
-  } finally {
-    release();
-  }
 }
