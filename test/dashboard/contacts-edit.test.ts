@@ -5,11 +5,11 @@
 // same editor without JavaScript; a new contact; deleting after a
 // confirmation; another project's contact (or a malformed id) is a 404; axe.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { ContactService } from '../../src/domain/contacts.js';
-import { startApp, storeKinds, type TestApp } from '../support/app.js';
-import { assertAccessible, browserSkip, launchBrowser, serveDashboard } from '../support/browser.js';
+import { storeKinds, type TestApp } from '../support/app.js';
+import { assertAccessible, browserSkip, dashboardPerSuite } from '../support/browser.js';
 import { addContact, loggedInPage } from './contacts-fixtures.js';
 
 const skip = browserSkip();
@@ -20,15 +20,9 @@ for (const kind of storeKinds()) {
     let base: string;
     let browser: Browser;
     let contacts: ContactService;
-    before(async () => {
-      t = await startApp(kind);
-      base = await serveDashboard(t);
-      browser = await launchBrowser();
+    dashboardPerSuite(kind, (suite) => {
+      ({ t, base, browser } = suite);
       contacts = new ContactService(t.store);
-    });
-    after(async () => {
-      await browser?.close();
-      await t?.close();
     });
 
     const stored = async (projectId: string, id: string) => {

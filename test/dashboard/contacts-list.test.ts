@@ -6,11 +6,11 @@
 // JavaScript, hostile contact data shown as text, and axe.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { ContactService } from '../../src/domain/contacts.js';
-import { startApp, storeKinds, type TestApp } from '../support/app.js';
-import { assertAccessible, browserSkip, launchBrowser, serveDashboard } from '../support/browser.js';
+import { storeKinds, type TestApp } from '../support/app.js';
+import { assertAccessible, browserSkip, dashboardPerSuite } from '../support/browser.js';
 import {
   HOSTILE_EMAIL,
   HOSTILE_IMG,
@@ -31,15 +31,7 @@ for (const kind of storeKinds()) {
     let t: TestApp;
     let base: string;
     let browser: Browser;
-    before(async () => {
-      t = await startApp(kind, { worker: true });
-      base = await serveDashboard(t);
-      browser = await launchBrowser();
-    });
-    after(async () => {
-      await browser?.close();
-      await t?.close();
-    });
+    dashboardPerSuite(kind, (suite) => ({ t, base, browser } = suite), { worker: true });
 
     async function emailsMatching(projectId: string, search: string) {
       const found = await new ContactService(t.store).list(projectId, { search, limit: 100 });

@@ -7,13 +7,13 @@
 // headers and cells shown as text; axe on every page of the wizard.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ContactService } from '../../src/domain/contacts.js';
 import { parseData } from '../../src/domain/data.js';
 import { JobService } from '../../src/domain/jobs.js';
-import { startApp, storeKinds, type TestApp } from '../support/app.js';
-import { assertAccessible, browserSkip, launchBrowser, logIn, serveDashboard, watchConsole } from '../support/browser.js';
+import { storeKinds, type TestApp } from '../support/app.js';
+import { assertAccessible, browserSkip, dashboardPerSuite, logIn, watchConsole } from '../support/browser.js';
 import { multipartParts } from '../support/jobs.js';
 
 const skip = browserSkip();
@@ -39,15 +39,7 @@ for (const kind of storeKinds()) {
     let t: TestApp;
     let base: string;
     let browser: Browser;
-    before(async () => {
-      t = await startApp(kind, { worker: true });
-      base = await serveDashboard(t);
-      browser = await launchBrowser();
-    });
-    after(async () => {
-      await browser?.close();
-      await t?.close();
-    });
+    dashboardPerSuite(kind, (suite) => ({ t, base, browser } = suite), { worker: true });
 
     async function newPage(options: { javaScriptEnabled?: boolean } = {}): Promise<{ page: Page; problems: string[]; dialogs: string[] }> {
       const page = await (await browser.newContext({ acceptDownloads: true, ...options })).newPage();

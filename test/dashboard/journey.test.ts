@@ -5,10 +5,10 @@
 // all, and export the rest. Every count is checked through the API.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { startApp, storeKinds, type TestApp } from '../support/app.js';
-import { assertAccessible, browserSkip, launchBrowser, logIn, serveDashboard, watchConsole } from '../support/browser.js';
+import { storeKinds, type TestApp } from '../support/app.js';
+import { assertAccessible, browserSkip, dashboardPerSuite, logIn, watchConsole } from '../support/browser.js';
 
 const skip = browserSkip();
 
@@ -17,15 +17,7 @@ for (const kind of storeKinds()) {
     let t: TestApp;
     let base: string;
     let browser: Browser;
-    before(async () => {
-      t = await startApp(kind, { worker: true });
-      base = await serveDashboard(t);
-      browser = await launchBrowser();
-    });
-    after(async () => {
-      await browser?.close();
-      await t?.close();
-    });
+    dashboardPerSuite(kind, (suite) => ({ t, base, browser } = suite), { worker: true });
 
     test('import a Mailchimp export, fix its failed row, unsubscribe everyone rated 5, export the rest', async () => {
       const created = await t.project('Newsletter');

@@ -2,11 +2,11 @@
 // project's contacts, filter them, open a contact and change it, moving only
 // with Tab and pressing Enter and Space, as someone who cannot use a mouse would.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ContactService } from '../../src/domain/contacts.js';
-import { startApp, storeKinds, type TestApp } from '../support/app.js';
-import { browserSkip, launchBrowser, OPERATOR, serveDashboard, watchConsole } from '../support/browser.js';
+import { storeKinds, type TestApp } from '../support/app.js';
+import { browserSkip, dashboardPerSuite, OPERATOR, watchConsole } from '../support/browser.js';
 
 const skip = browserSkip();
 
@@ -32,15 +32,7 @@ for (const kind of storeKinds()) {
     let t: TestApp;
     let base: string;
     let browser: Browser;
-    before(async () => {
-      t = await startApp(kind);
-      base = await serveDashboard(t);
-      browser = await launchBrowser();
-    });
-    after(async () => {
-      await browser?.close();
-      await t?.close();
-    });
+    dashboardPerSuite(kind, (suite) => ({ t, base, browser } = suite));
 
     test('log in, open the contacts, filter, open a contact and unsubscribe it, without a mouse', async () => {
       const { project } = await t.project('Keyboard');

@@ -3,10 +3,10 @@
 // (shown once, revoked after a confirmation, revocation effective on the
 // API at once), the security headers, and axe on every page.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startApp, storeKinds, type TestApp } from '../support/app.js';
-import { assertAccessible, browserSkip, launchBrowser, logIn, OPERATOR, serveDashboard, watchConsole } from '../support/browser.js';
+import { storeKinds, type TestApp } from '../support/app.js';
+import { assertAccessible, browserSkip, dashboardPerSuite, logIn, OPERATOR, watchConsole } from '../support/browser.js';
 
 const skip = browserSkip();
 
@@ -15,15 +15,7 @@ for (const kind of storeKinds()) {
     let t: TestApp;
     let base: string;
     let browser: Browser;
-    before(async () => {
-      t = await startApp(kind);
-      base = await serveDashboard(t);
-      browser = await launchBrowser();
-    });
-    after(async () => {
-      await browser?.close();
-      await t?.close();
-    });
+    dashboardPerSuite(kind, (suite) => ({ t, base, browser } = suite));
 
     async function newPage(): Promise<{ page: Page; problems: string[] }> {
       const page = await (await browser.newContext()).newPage();

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AdminService } from '../../src/domain/admins.js';
-import type { TestApp } from './app.js';
+import { after, before } from 'node:test';
+import { startApp, type StartOptions, type StoreKind, type TestApp } from './app.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -61,4 +62,28 @@ export function watchConsole(page: Page): string[] {
   });
   page.on('pageerror', (error) => problems.push(error.message));
   return problems;
+}
+
+export interface DashboardSuite {
+  t: TestApp;
+  base: string;
+  browser: Browser;
+}
+
+/**
+ * The before/after hooks of a dashboard suite: an app on `kind` served on a
+ * real port with its operator, and a browser; handed to `ready` once they
+ * exist, closed after the suite.
+ */
+export function dashboardPerSuite(kind: StoreKind, ready: (suite: DashboardSuite) => void, options: StartOptions = {}): void {
+  let suite: Partial<DashboardSuite> = {};
+  before(async () => {
+    const t = await startApp(kind, options);
+    suite = { t, base: await serveDashboard(t), browser: await launchBrowser() };
+    ready(suite as DashboardSuite);
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.t?.close();
+  });
 }
