@@ -33,7 +33,8 @@
 // the benchmark runs ANALYZE contacts; everything else runs after it.
 //
 // FILTERS_BIG_CONTACTS sets the big project's size (default 1,000,000);
-// FILTERS_STORE picks one store (sqlite or postgres).
+// FILTERS_STORE picks one store (sqlite or postgres); FILTERS_SECTIONS some
+// sections (e.g. `export`).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,8 @@ import { importThroughApi } from './lib/workload.js';
 import type { BenchResult } from './index.js';
 
 const BIG = Number(process.env.FILTERS_BIG_CONTACTS ?? 1_000_000);
+/** FILTERS_SECTIONS=export,bulk runs only the sections whose names start so (after the load). */
+const SECTIONS = process.env.FILTERS_SECTIONS?.split(',');
 const SMALL = 10_000;
 const FILE_ROWS = 80_000;
 const EXPORT_RUNS = 3;
@@ -367,6 +370,7 @@ async function runStore(store: StoreName): Promise<BenchResult[]> {
 
     // A section that fails is reported as such; the others still run on the loaded data.
     const section = async (name: string, work: () => Promise<void>) => {
+      if (SECTIONS && !SECTIONS.some((wanted) => name.startsWith(wanted))) return;
       try {
         await work();
       } catch (error) {

@@ -16,18 +16,12 @@ import { csvCell } from './csv-cell.js';
 import { validationError } from './errors.js';
 import { checkFilter, type FilterInput } from './filter.js';
 import { protectForCsv } from './import/cells.js';
-import type { ContactFilter, ContactPosition, ContactRecord, Store } from './store.js';
+import type { ContactRecord, Store } from './store.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
 
 /** Data keys a CSV export may have as columns; more is a 400 that points to NDJSON. */
 export const MAX_CSV_DATA_COLUMNS = 1000;
-/**
- * Contacts read from the store at a time. SQLite reads a page in slices on
- * the event loop whatever its size; PostgreSQL answers a page per round trip,
- * so fewer, larger pages cost less.
- */
-const PAGE = { sqlite: 1000, postgres: 2000 } as const;
 const FIXED_COLUMNS = ['email', 'subscribed', 'createdAt', 'updatedAt'];
 
 export interface Export {
@@ -46,9 +40,17 @@ export function exportStream(chunks: AsyncIterable<string>): Readable {
 }
 
 function csvValue(value: unknown): string {
-  if (value === undefined) return '';
-  if (typeof value === 'string') return csvCell(protectForCsv(value));
-  return csvCell(JSON.stringify(value));
+  switch (typeof value) {
+    case 'undefined':
+      return '';
+    case 'string':
+      return csvCell(protectForCsv(value));
+    case 'number': // A JSON number is finite: its text is its JSON, and never needs quotes.
+    case 'boolean':
+      return String(value);
+    default:
+      return csvCell(JSON.stringify(value));
+  }
 }
 
 /**
@@ -85,7 +87,7 @@ export class ExportService {
     const filter = checkFilter(input);
     let written = 0;
     const store = this.store;
-    const pages = filter === 'nothing' ? emptyPages() : this.pages(projectId, filter);
+    const pages = filter === 'nothing' ? emptyPages() : store.contacts.stream(projectId, filter);
     if (format === 'ndjson') {
       return {
         written: () => written,
@@ -118,30 +120,6 @@ export class ExportService {
         }
       })(),
     };
-  }
-
-  /**
-   * The matching contacts a page at a time. The next page is asked for before
-   * this one is handed on, so the database reads it while this one is written.
-   */
-  private async *pages(projectId: string, filter: ContactFilter): AsyncGenerator<ContactRecord[]> {
-    const size = PAGE[this.store.dialect];
-    const read = (after: ContactPosition | undefined) =>
-      this.store.contacts.listPage(projectId, { ...filter, limit: size, after }, 'unbounded');
-    let next = read(undefined);
-    try {
-      for (;;) {
-        const page = await next;
-        const last = page[page.length - 1];
-        const more = page.length === size && last !== undefined;
-        if (more) next = read({ createdAt: last.createdAt, id: last.id });
-        if (page.length > 0) yield page;
-        if (!more) return;
-      }
-    } finally {
-      // A reader that stopped early leaves a page being read: its failure, if any, goes nowhere.
-      next.catch(() => {});
-    }
   }
 }
 

@@ -151,6 +151,12 @@ export interface ContactStore {
     limit: number,
     scanLimit: number,
   ): Promise<{ contacts: ContactRecord[]; next: ContactPosition | null }>;
+  /**
+   * Every matching contact, newest first, in batches read as the reader takes
+   * them (an export): memory holds a batch or two whatever the count, and a
+   * reader that stops early stops the read.
+   */
+  stream(projectId: string, filter: ContactFilter): AsyncGenerator<ContactRecord[]>;
   /** The distinct data keys of the matching contacts, in no order; may stop once it has found more than `max`. */
   dataKeys(projectId: string, filter: ContactFilter, max: number): Promise<string[]>;
   /** The project's contacts with these (stored-form) emails, in no particular order. */

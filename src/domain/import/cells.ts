@@ -26,7 +26,14 @@ const CONSENT_WORDS = new Map<string, boolean>([
   ['no', false], ['n', false], ['0', false], ['off', false], ['unsubscribed', false], ['opted out', false],
 ]);
 
+const WORD_LENGTHS = [...BOOLEAN_WORDS.keys()].map((word) => word.length);
+const SHORTEST_WORD = Math.min(...WORD_LENGTHS);
+const LONGEST_WORD = Math.max(...WORD_LENGTHS);
+
 export function booleanWord(text: string): boolean | undefined {
+  // Lower-casing keeps the length of any text it turns into one of these
+  // ASCII words, so other lengths are answered without a lower-cased copy.
+  if (text.length < SHORTEST_WORD || text.length > LONGEST_WORD) return undefined;
   return BOOLEAN_WORDS.get(text.toLowerCase());
 }
 

@@ -3,6 +3,7 @@
 // that decide from the current state lock the row first (SELECT … FOR UPDATE),
 // so concurrent merges each apply to what the previous one left.
 import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { needsScan } from '../../domain/filter.js';
 import {
   EmailTakenError,
@@ -29,6 +30,7 @@ import { PostgresAdminStore } from './postgres-admins.js';
 import { PostgresImportDraftStore } from './postgres-import-drafts.js';
 import { ProjectGate } from './project-gate.js';
 import { contactsCountMatchingSql, contactsDataKeysSql, contactsScanEndSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
+import { COPY_OPTIONS, ContactLines, LINE_COLUMNS } from '../contact-lines.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
 
 const MIGRATION_LOCK = 0x526f6c6f; // "Rolo"
@@ -111,6 +113,7 @@ export class PostgresStore implements Store {
       count: (projectId, filter, bound) => inProject(projectId, () => this.count(projectId, filter, bound)),
       scan: (projectId, filter, after, limit, scanLimit) => inProject(projectId, () => this.scan(projectId, filter, after, limit, scanLimit)),
       dataKeys: (projectId, filter, max) => inProject(projectId, () => this.dataKeys(projectId, filter, max)),
+      stream: (projectId, filter) => this.stream(gate, projectId, filter),
       getByEmails: async (projectId, emails) => {
         if (emails.length === 0) return [];
         return (await inProject(projectId, () => query<ContactRow>('contacts_select_by_emails', [projectId, emails]))).rows.map(toContact);
@@ -292,6 +295,41 @@ export class PostgresStore implements Store {
   }
 
   /**
+   * The matching contacts through `COPY (SELECT …) TO STDOUT` on a connection
+   * of the project's share: the server writes the rows at its own pace on its
+   * own core, and the socket's flow control holds it back when the reader
+   * slows, so memory stays flat. COPY takes no parameters, so the filter's
+   * values are written into the statement as escaped literals. The export
+   * runs for as long as its reader takes, so without the statement timeout;
+   * a reader that stops early gets the connection destroyed, which ends the
+   * COPY on the server.
+   */
+  private async *stream(gate: ProjectGate, projectId: string, filter: ContactFilter): AsyncGenerator<ContactRecord[]> {
+    const release = await gate.hold(projectId);
+    let client: pg.PoolClient | undefined;
+    let finished = false;
+    try {
+      client = await guarded(() => this.pool.connect());
+      const { where, params } = contactsWhere(projectId, filter);
+      const select = `SELECT ${LINE_COLUMNS} FROM contacts WHERE ${inlineParams(where, params, client)} ORDER BY created_at DESC, id DESC`;
+      await client.query('BEGIN READ ONLY');
+      await client.query('SET LOCAL statement_timeout = 0');
+      const lines = new ContactLines();
+      for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT ${COPY_OPTIONS}`)) as AsyncIterable<Buffer>) {
+        const batch = lines.push(chunk);
+        if (batch.length > 0) yield batch;
+      }
+      lines.end();
+      await client.query('COMMIT');
+      finished = true;
+    } finally {
+      // Unfinished (the reader stopped, or a failure): the connection goes, and the COPY with it.
+      client?.release(!finished);
+      release();
+    }
+  }
+
+  /**
    * A filtered query: a request's under the search time bound (in its own
    * transaction), an export's or a job's under the general statement timeout
    * only. A listing by state alone is a read of the page index and needs neither.
@@ -300,6 +338,18 @@ export class PostgresStore implements Store {
     if (bound === 'request' && needsScan(filter)) return timedSearch(this.pool, this.searchTimeoutMs, work);
     return guarded(() => work(this.pool));
   }
+}
+
+/** The statement with its `$n` parameters written in as literals (for COPY, which takes none). */
+function inlineParams(sql: string, params: unknown[], client: pg.PoolClient): string {
+  const literal = (value: unknown): string => {
+    if (typeof value === 'string') return client.escapeLiteral(value);
+    if (typeof value === 'boolean') return String(value);
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+    if (Array.isArray(value)) return `ARRAY[${value.map(literal).join(',')}]`;
+    throw new Error(`No literal for a parameter of type ${typeof value}`);
+  };
+  return sql.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
 }
 
 function keyValues(key: ApiKeyRecord): unknown[] {

@@ -40,6 +40,19 @@ export class ProjectGate {
     }
   }
 
+  /**
+   * Takes a slot of the project's share until the returned function is
+   * called: for work whose pace a reader sets (an export), which cannot be
+   * one promise.
+   */
+  async hold(projectId: string): Promise<() => void> {
+    await this.enter(projectId, false);
+    let held = true;
+    return () => {
+      if (held) (held = false), this.leave(projectId);
+    };
+  }
+
   /** How many projects have work running or waiting (the size of the map). */
   get activeProjects(): number {
     return this.lanes.size;

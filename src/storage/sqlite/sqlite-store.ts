@@ -10,6 +10,7 @@ import {
   EmailTakenError,
   type ApiKeyRecord,
   type ContactFilter,
+  type ContactPosition,
   type ContactRecord,
   type ContactStore,
   type DecideContact,
@@ -30,8 +31,12 @@ import { SqliteImportDraftStore } from './sqlite-import-drafts.js';
 import { writeTransaction } from './write-transaction.js';
 import { queries } from './queries.js';
 import { SqliteFilter } from './sqlite-filter.js';
+import { streamInThread } from './stream-thread.js';
 import { needsScan } from '../../domain/filter.js';
 import { DEFAULT_LIMITS } from '../../config.js';
+
+/** Contacts a stream (an export) reads at a time. */
+const STREAM_PAGE = 1000;
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -95,6 +100,7 @@ export class SqliteStore implements Store {
         return { contacts: rows.map(toContact), next };
       },
       dataKeys: (projectId, filter, max) => this.filtered.dataKeys(projectId, filter, max),
+      stream: (projectId, filter) => this.stream(projectId, filter),
       getByEmails: async (projectId, emails) => this.jobs.selectByEmails(projectId, emails),
     };
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
@@ -196,6 +202,24 @@ export class SqliteStore implements Store {
       }
     }
     return next;
+  }
+
+  /**
+   * The first page on the event loop, sliced like any listing: a small
+   * export ends there. The rest is read by a thread of its own
+   * (stream-worker.ts) on its own connection, so the main thread only
+   * writes; an in-memory database, which no other connection can open, is
+   * read page by page here.
+   */
+  private async *stream(projectId: string, filter: ContactFilter): AsyncGenerator<ContactRecord[]> {
+    let after: ContactPosition | undefined;
+    do {
+      const page = (await this.filtered.page(projectId, { ...filter, limit: STREAM_PAGE, after }, 'unbounded')).map(toContact);
+      if (page.length > 0) yield page;
+      const last = page[page.length - 1];
+      after = page.length === STREAM_PAGE && last ? { createdAt: last.createdAt, id: last.id } : undefined;
+    } while (after && this.db.memory);
+    if (after) yield* streamInThread({ file: this.db.name, projectId, filter, after, pageSize: STREAM_PAGE });
   }
 
   private async count(projectId: string, filter: ContactFilter, bound?: QueryBound): Promise<number> {
