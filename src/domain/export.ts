@@ -89,6 +89,8 @@ export class ExportService {
     const store = this.store;
     const pages = filter === 'nothing' ? emptyPages() : store.contacts.stream(projectId, filter);
     if (format === 'ndjson') {
+      const byStore = filter === 'nothing' ? undefined : store.contacts.streamJson?.(projectId, filter);
+      if (byStore) return ndjsonWrittenByStore(byStore);
       return {
         written: () => written,
         chunks: (async function* () {
@@ -121,6 +123,19 @@ export class ExportService {
       })(),
     };
   }
+}
+
+function ndjsonWrittenByStore(batches: AsyncGenerator<{ lines: string; count: number }>): Export {
+  let written = 0;
+  return {
+    written: () => written,
+    chunks: (async function* () {
+      for await (const { lines, count } of batches) {
+        written += count;
+        yield lines;
+      }
+    })(),
+  };
 }
 
 async function* emptyPages(): AsyncGenerator<ContactRecord[]> {}

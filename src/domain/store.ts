@@ -157,6 +157,13 @@ export interface ContactStore {
    * reader that stops early stops the read.
    */
   stream(projectId: string, filter: ContactFilter): AsyncGenerator<ContactRecord[]>;
+  /**
+   * The same contacts already written as NDJSON lines (the API's contact
+   * objects, one per line) with how many each batch holds, for a store that
+   * writes them faster than records can be formatted; undefined when it
+   * cannot for this filter (then `stream` serves it).
+   */
+  streamJson?(projectId: string, filter: ContactFilter): AsyncGenerator<{ lines: string; count: number }> | undefined;
   /** The distinct data keys of the matching contacts, in no order; may stop once it has found more than `max`. */
   dataKeys(projectId: string, filter: ContactFilter, max: number): Promise<string[]>;
   /** The project's contacts with these (stored-form) emails, in no particular order. */

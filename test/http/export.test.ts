@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { json, startApp, storeKinds, type TestApp } from '../support/app.js';
-import { createContact, listAll, type Auth, type ContactJson } from '../support/contacts.js';
+import { createContact, getContact, listAll, type Auth, type ContactJson } from '../support/contacts.js';
 import { importWithOptions } from '../support/jobs.js';
 
 async function exportOf(t: TestApp, auth: Auth, query: Record<string, string> = {}) {
@@ -63,12 +63,20 @@ for (const kind of storeKinds()) {
       const { auth } = await t.project();
       const made: ContactJson[] = [];
       for (let i = 0; i < 5; i++) made.push(await createContact(t, auth, { email: `n${i}@example.com`, data: { i, s: `v${i}` } }));
-      const response = await exportOf(t, auth, { format: 'ndjson' });
-      assert.equal(response.headers['content-type'], 'application/x-ndjson; charset=utf-8');
-      assert.match(String(response.headers['content-disposition']), /filename="contacts-[\d-]+\.ndjson"/);
-      const lines = response.body.split('\n');
-      assert.equal(lines.pop(), '', 'every line ends with a newline');
-      assert.deepEqual(lines.map((line) => JSON.parse(line)), made.reverse());
+      // Addresses and data whose JSON has escapes, and text beyond ASCII.
+      made.push(await createContact(t, auth, { email: 'quo"te\\back@example.com', data: { s: 'tab\tline\nquote"\u0001', n: 1e21, x: -0.5, u: 'é€😀\u2028' } }));
+      made.push(await createContact(t, auth, { email: 'ünï@exämple.com', subscribed: false, data: { nested: { a: [1, 'two', null, true] } } }));
+      for (const subscribed of [undefined, 'true', 'false']) {
+        const response = await exportOf(t, auth, { format: 'ndjson', ...(subscribed && { subscribed }) });
+        assert.equal(response.headers['content-type'], 'application/x-ndjson; charset=utf-8');
+        assert.match(String(response.headers['content-disposition']), /filename="contacts-[\d-]+\.ndjson"/);
+        const lines = response.body.split('\n');
+        assert.equal(lines.pop(), '', 'every line ends with a newline');
+        const expected = made.filter((c) => subscribed === undefined || String(c.subscribed) === subscribed).reverse();
+        // Byte for byte what GET /contacts/:id answers.
+        const bodies = await Promise.all(expected.map(async (c) => (await getContact(t, auth, c.id)).body));
+        assert.deepEqual(lines, bodies);
+      }
     });
 
     test('the filters of the list apply; a filter that nothing can match gives the header alone', async () => {

@@ -113,6 +113,18 @@ export class SqliteFilter {
     return rows;
   }
 
+  /**
+   * A page as NDJSON lines with their times marked (JSON_LINE), when the
+   * filter is a plain read of a page index (a state and creation bounds at
+   * most): one bounded statement. Undefined for any other filter.
+   */
+  jsonPage(projectId: string, filter: ContactFilter, after: ContactPosition | undefined, limit: number): string[] | undefined {
+    if (filter.email !== undefined) return undefined;
+    const direct = new PageWalk(projectId, filter);
+    if (!direct.indexOnly) return undefined;
+    return this.dynamic(direct.jsonPage).pluck().all(direct.bind(direct.start(after), { limit })) as string[];
+  }
+
   async count(projectId: string, filter: ContactFilter, bound: QueryBound = 'request'): Promise<number> {
     const deadline = this.deadline(bound);
     if (filter.email !== undefined) {

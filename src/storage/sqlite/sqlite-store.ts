@@ -31,12 +31,20 @@ import { SqliteImportDraftStore } from './sqlite-import-drafts.js';
 import { writeTransaction } from './write-transaction.js';
 import { queries } from './queries.js';
 import { SqliteFilter } from './sqlite-filter.js';
-import { streamInThread } from './stream-thread.js';
+import { TIME_MARK } from './filter-sql.js';
+import { isoTime } from '../../domain/contact-json.js';
 import { needsScan } from '../../domain/filter.js';
 import { DEFAULT_LIMITS } from '../../config.js';
 
 /** Contacts a stream (an export) reads at a time. */
 const STREAM_PAGE = 1000;
+
+/** Where the walk goes on after this line of JSON_LINE: `{"id":"<id>",…"createdAt":"\x03<ms>\x03…`. */
+function positionOfJsonLine(line: string): ContactPosition {
+  const id = line.slice(7, line.indexOf('"', 7));
+  const mark = line.indexOf('\x03');
+  return { createdAt: Number(line.slice(mark + 1, line.indexOf('\x03', mark + 1))), id };
+}
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -101,6 +109,7 @@ export class SqliteStore implements Store {
       },
       dataKeys: (projectId, filter, max) => this.filtered.dataKeys(projectId, filter, max),
       stream: (projectId, filter) => this.stream(projectId, filter),
+      streamJson: (projectId, filter) => this.streamJson(projectId, filter),
       getByEmails: async (projectId, emails) => this.jobs.selectByEmails(projectId, emails),
     };
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
@@ -204,13 +213,7 @@ export class SqliteStore implements Store {
     return next;
   }
 
-  /**
-   * The first page on the event loop, sliced like any listing: a small
-   * export ends there. The rest is read by a thread of its own
-   * (stream-worker.ts) on its own connection, so the main thread only
-   * writes; an in-memory database, which no other connection can open, is
-   * read page by page here.
-   */
+  /** Page after page of the walk, each read in slices on the event loop like any listing. */
   private async *stream(projectId: string, filter: ContactFilter): AsyncGenerator<ContactRecord[]> {
     let after: ContactPosition | undefined;
     do {
@@ -218,8 +221,27 @@ export class SqliteStore implements Store {
       if (page.length > 0) yield page;
       const last = page[page.length - 1];
       after = page.length === STREAM_PAGE && last ? { createdAt: last.createdAt, id: last.id } : undefined;
-    } while (after && this.db.memory);
-    if (after) yield* streamInThread({ file: this.db.name, projectId, filter, after, pageSize: STREAM_PAGE });
+    } while (after);
+  }
+
+  /**
+   * NDJSON written by SQLite itself (filter-sql.ts, JSON_LINE), for the
+   * filters that are a plain read of a page index; a page is one bounded
+   * statement, so the event loop gets a turn between pages.
+   */
+  private streamJson(projectId: string, filter: ContactFilter): AsyncGenerator<{ lines: string; count: number }> | undefined {
+    if (this.filtered.jsonPage(projectId, filter, undefined, 0) === undefined) return undefined;
+    const filtered = this.filtered;
+    return (async function* () {
+      let after: ContactPosition | undefined;
+      do {
+        const page = filtered.jsonPage(projectId, filter, after, STREAM_PAGE)!;
+        const last = page[page.length - 1];
+        after = page.length === STREAM_PAGE && last ? positionOfJsonLine(last) : undefined;
+        if (page.length > 0) yield { lines: page.join('').replace(TIME_MARK, (_, ms: string) => isoTime(Number(ms))), count: page.length };
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (after);
+    })();
   }
 
   private async count(projectId: string, filter: ContactFilter, bound?: QueryBound): Promise<number> {
