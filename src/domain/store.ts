@@ -364,6 +364,53 @@ export interface ImportDraftStore {
   delete(projectId: string, id: string): Promise<boolean>;
 }
 
+/**
+ * What an event says happened. The `contact.*` events are the change feed;
+ * all five go to webhooks.
+ */
+export type EventType = 'contact.created' | 'contact.updated' | 'contact.deleted' | 'import.completed' | 'bulk.completed';
+
+/**
+ * One row of a project's outbox, written by the same transaction as the
+ * change it records, so it exists exactly when the change was committed.
+ * `seq` orders a project's events in commit order: a reader that has seen
+ * `seq` n will never later see a new event of that project below n.
+ */
+export interface EventRecord {
+  seq: number;
+  type: EventType;
+  /** When the change was made (epoch ms). */
+  at: number;
+  /**
+   * The event's `data` as JSON text: for `contact.created|updated` the
+   * contact after the change (the API's contact object), for
+   * `contact.deleted` `{"id","email"}`, for the job events the job as
+   * `GET /contacts/import/:id` or `GET /contacts/bulk/:id` shows it.
+   */
+  dataJson: string;
+}
+
+export interface EventStore {
+  /**
+   * The project's events after `afterSeq` of these types, in commit order, at
+   * most `limit`: only committed ones, and never one that a later call could
+   * place before an event already returned.
+   */
+  after(projectId: string, afterSeq: number, limit: number, types: readonly EventType[]): Promise<EventRecord[]>;
+  /**
+   * The highest `seq` of the project that retention has deleted (0 when none):
+   * a reader whose position is below it has missed events.
+   */
+  purgedThrough(projectId: string): Promise<number>;
+  /** Deletes every project's events made before `time`; how many went. */
+  deleteBefore(time: number): Promise<number>;
+  /** The `seq` of the project's newest committed event (0 when it has none): where a new reader starts to see only what comes next. */
+  lastSeq(projectId: string): Promise<number>;
+}
+
+/** An event a write appends to its project's outbox; the store numbers it. */
+export type NewEvent = Omit<EventRecord, 'seq'>;
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly projects: ProjectStore;
@@ -372,6 +419,7 @@ export interface Store {
   readonly contacts: ContactStore;
   readonly jobs: JobStore;
   readonly importDrafts: ImportDraftStore;
+  readonly events: EventStore;
   /** Brings the schema to the current version; safe when several processes call it at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers. */
