@@ -27,6 +27,7 @@ import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
 import { PostgresAdminStore } from './postgres-admins.js';
 import { PostgresImportDraftStore } from './postgres-import-drafts.js';
+import { PostgresWebhookStore } from './postgres-webhooks.js';
 import { ProjectGate } from './project-gate.js';
 import { contactsCountMatchingSql, contactsDataKeysSql, contactsScanEndSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
@@ -52,6 +53,7 @@ export class PostgresStore implements Store {
   readonly contacts: ContactStore;
   readonly jobs: PostgresJobStore;
   readonly importDrafts: PostgresImportDraftStore;
+  readonly webhooks: PostgresWebhookStore;
   private readonly searchTimeoutMs: number;
   private analyzing = false;
   private closed = false;
@@ -119,6 +121,7 @@ export class PostgresStore implements Store {
     this.jobs = new PostgresJobStore(pool, delivery, gate);
     this.admins = new PostgresAdminStore(pool);
     this.importDrafts = new PostgresImportDraftStore(pool);
+    this.webhooks = new PostgresWebhookStore(pool, gate);
   }
 
   /**

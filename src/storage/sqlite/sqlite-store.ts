@@ -27,6 +27,7 @@ import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, typ
 import { SqliteJobStore } from './sqlite-jobs.js';
 import { SqliteAdminStore } from './sqlite-admins.js';
 import { SqliteImportDraftStore } from './sqlite-import-drafts.js';
+import { SqliteWebhookStore } from './sqlite-webhooks.js';
 import { writeTransaction } from './write-transaction.js';
 import { queries } from './queries.js';
 import { SqliteFilter } from './sqlite-filter.js';
@@ -55,6 +56,7 @@ export class SqliteStore implements Store {
   readonly contacts: ContactStore;
   readonly jobs: SqliteJobStore;
   readonly importDrafts: SqliteImportDraftStore;
+  readonly webhooks: SqliteWebhookStore;
   private readonly statements = new Map<string, Statement>();
   private readonly writes: GroupCommit;
   readonly filtered: SqliteFilter;
@@ -100,6 +102,7 @@ export class SqliteStore implements Store {
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
     this.admins = new SqliteAdminStore(db, (sql) => this.statement(sql));
     this.importDrafts = new SqliteImportDraftStore(db, (sql) => this.statement(sql));
+    this.webhooks = new SqliteWebhookStore(db, (sql) => this.statement(sql));
   }
 
   static open(file: string, settings: { searchTimeoutMs?: number } = {}): SqliteStore {
