@@ -11,6 +11,11 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 
+/** What a webhook's sealed secret is bound to: it opens for that endpoint of that project only. */
+export function webhookSecretContext(projectId: string, webhookId: string): string {
+  return `webhook:${projectId}:${webhookId}`;
+}
+
 /** Sealing without a key: the scale-out store without SECRETS_KEY. */
 export class SecretsKeyMissingError extends Error {
   constructor() {
