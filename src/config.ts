@@ -12,6 +12,8 @@ export interface Config {
   /** Where rate-limit buckets live when several API processes share a limit. */
   redisUrl: string | undefined;
   jobRetentionDays: number;
+  /** How long the change feed keeps events; a cursor older than that is refused (410). */
+  changeRetentionDays: number;
   /** How many jobs one worker process runs at once. */
   workerConcurrency: number;
   limits: Limits;
@@ -168,6 +170,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimit,
     redisUrl,
     jobRetentionDays: readInteger(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
+    changeRetentionDays: readInteger(env, 'CHANGE_RETENTION_DAYS', 7, 1, 3650),
     workerConcurrency: readInteger(env, 'WORKER_CONCURRENCY', 4, 1, 64),
     limits: readLimits(env),
     metrics: readMetrics(env, port),

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { killAll, runCli, tempDataDir } from './support/server-process.js';
 
 describe('loadConfig', () => {
-  test('defaults: port 3000 on 127.0.0.1, ./data, info logs, 7-day job retention, no rate limit', () => {
+  test('defaults: port 3000 on 127.0.0.1, ./data, info logs, 7-day job and change retention, no rate limit', () => {
     const config = loadConfig({});
     assert.equal(config.port, 3000);
     assert.equal(config.host, '127.0.0.1');
@@ -16,6 +16,7 @@ describe('loadConfig', () => {
     assert.equal(config.logLevel, 'info');
     assert.equal(config.rateLimit, undefined);
     assert.equal(config.jobRetentionDays, 7);
+    assert.equal(config.changeRetentionDays, 7);
   });
 
   test('reads every variable', () => {
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_PER_SECOND: '2.5',
       RATE_LIMIT_BURST: '10',
       JOB_RETENTION_DAYS: '30',
+      CHANGE_RETENTION_DAYS: '14',
     });
     assert.equal(config.port, 8080);
     assert.equal(config.host, '0.0.0.0');
@@ -36,6 +38,7 @@ describe('loadConfig', () => {
     assert.equal(config.logLevel, 'warn');
     assert.deepEqual(config.rateLimit, { perSecond: 2.5, burst: 10 });
     assert.equal(config.jobRetentionDays, 30);
+    assert.equal(config.changeRetentionDays, 14);
   });
 
   test('a relative DATA_DIR is resolved against the working directory', () => {
@@ -58,6 +61,8 @@ describe('loadConfig', () => {
     [{ RATE_LIMIT_BURST: '5' }, 'RATE_LIMIT_BURST'],
     [{ JOB_RETENTION_DAYS: '0' }, 'JOB_RETENTION_DAYS'],
     [{ JOB_RETENTION_DAYS: '7days' }, 'JOB_RETENTION_DAYS'],
+    [{ CHANGE_RETENTION_DAYS: '0' }, 'CHANGE_RETENTION_DAYS'],
+    [{ CHANGE_RETENTION_DAYS: '1.5' }, 'CHANGE_RETENTION_DAYS'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
     [{ REDIS_URL: 'http://cache' }, 'REDIS_URL'],
   ];

@@ -28,6 +28,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
         logger,
         concurrency: config.workerConcurrency,
         retentionDays: config.jobRetentionDays,
+        changeRetentionDays: config.changeRetentionDays,
         runningPerProject: config.limits.jobsRunningPerProject,
       })
     : undefined;

@@ -391,7 +391,12 @@ export interface EventStore {
   purgedThrough(projectId: string): Promise<number>;
   /** Deletes every project's events made before `time`; how many went. */
   deleteBefore(time: number): Promise<number>;
+  /** The `seq` of the project's newest committed event (0 when it has none): where a new reader starts to see only what comes next. */
+  lastSeq(projectId: string): Promise<number>;
 }
+
+/** An event a write appends to its project's outbox; the store numbers it. */
+export type NewEvent = Omit<EventRecord, 'seq'>;
 
 /**
  * An endpoint that receives the project's events as signed POSTs. Its

@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import type { IncomingMessage as Req, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ContactService } from '../domain/contacts.js';
+import { ChangeService } from '../domain/changes.js';
 import { ExportService } from '../domain/export.js';
 import { JobService } from '../domain/jobs.js';
 import { ImportService } from '../domain/import/import-service.js';
@@ -103,7 +104,7 @@ export async function buildApp({
     authorize,
     routes,
     async register(api) {
-      contactRoutes(api, contacts, new ExportService(store), exportSlots);
+      contactRoutes(api, contacts, new ChangeService(store), new ExportService(store), exportSlots);
       await importRoutes(api, imports, limits, uploadSlots);
       bulkRoutes(api, jobs);
       webhookRoutes(api, new WebhookService(store, webhooks.secrets, webhooks.allowPrivate));

@@ -178,6 +178,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'NOT_FOUND: no such resource in this project',
   408: 'REQUEST_TIMEOUT: the upload arrived too slowly',
   409: 'CONFLICT: the email is used by another contact of the project',
+  410: 'CURSOR_EXPIRED: the cursor is older than the changes kept (CHANGE_RETENTION_DAYS)',
   413: 'PAYLOAD_TOO_LARGE: a JSON body over 1 MiB, or a file over 5 MiB',
   415: 'UNSUPPORTED_MEDIA_TYPE: a body (or Content-Encoding) this endpoint does not take',
   429: "RATE_LIMIT_EXCEEDED: over the project's rate limit, or too many jobs pending",

@@ -2,14 +2,11 @@
 // job's result are already compact JSON in the store, so they are spliced in
 // rather than parsed and serialised again.
 import type { ContactPage } from '../domain/contacts.js';
-import { contactJson } from '../domain/contact-json.js';
+import type { ChangePage } from '../domain/changes.js';
+import { contactJson, isoTime } from '../domain/contact-json.js';
+import { jobJson } from '../domain/job-json.js';
 
-export { contactJson };
-import type { JobRecord } from '../domain/store.js';
-
-function isoOrNull(time: number | null): string {
-  return time === null ? 'null' : `"${new Date(time).toISOString()}"`;
-}
+export { contactJson, jobJson };
 
 export function contactPageJson(page: ContactPage): string {
   const contacts = page.contacts.map(contactJson).join(',');
@@ -17,11 +14,8 @@ export function contactPageJson(page: ContactPage): string {
   return `{"contacts":[${contacts}],"cursor":${JSON.stringify(page.cursor)},"hasMore":${page.hasMore}${total}}`;
 }
 
-/** The status endpoint's object, in the contract's key order. */
-export function jobJson(job: JobRecord): string {
-  return (
-    `{"id":"${job.id}","type":"${job.type}","state":"${job.state}","progress":${job.progress},` +
-    `"result":${job.resultJson},"failedReason":${JSON.stringify(job.failedReason)},` +
-    `"createdAt":${isoOrNull(job.createdAt)},"startedAt":${isoOrNull(job.startedAt)},"finishedAt":${isoOrNull(job.finishedAt)}}`
-  );
+/** GET /contacts/changes: each event's data is the contact JSON it was recorded with. */
+export function changePageJson(page: ChangePage): string {
+  const changes = page.changes.map((event) => `{"type":"${event.type}","at":"${isoTime(event.at)}","contact":${event.dataJson}}`);
+  return `{"changes":[${changes.join(',')}],"cursor":"${page.cursor}","hasMore":${page.hasMore}}`;
 }

@@ -30,6 +30,8 @@ export interface RunnerOptions {
   /** How often an idle slot looks for work. */
   pollMs?: number;
   retentionDays?: number;
+  /** How long the change feed's events are kept (CHANGE_RETENTION_DAYS). */
+  changeRetentionDays?: number;
   /** Jobs of one project that run at once, across every worker (JOBS_RUNNING_PER_PROJECT). */
   runningPerProject?: number;
   /** A queued job of another project waiting this long makes a long job yield its slot (default 1 s). */
@@ -44,6 +46,7 @@ export class JobRunner {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly retentionDays: number;
+  private readonly changeRetentionDays: number;
   private readonly runningPerProject: number;
   private readonly waitBeforeYieldMs: number;
   private readonly held = new Map<string, JobLease>();
@@ -61,6 +64,7 @@ export class JobRunner {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 500;
     this.retentionDays = options.retentionDays ?? 7;
+    this.changeRetentionDays = options.changeRetentionDays ?? 7;
     this.runningPerProject = options.runningPerProject ?? Infinity;
     this.waitBeforeYieldMs = options.waitBeforeYieldMs ?? 1000;
   }
@@ -72,8 +76,8 @@ export class JobRunner {
       this.logger.warn({ err: error }, 'no job deliveries; finding jobs by polling only');
     });
     this.timers.push(setInterval(() => void this.renewLeases(), Math.max(100, this.leaseMs / 3)));
-    this.timers.push(setInterval(() => void this.deleteExpiredJobs(), HOUR));
-    void this.deleteExpiredJobs();
+    this.timers.push(setInterval(() => void this.deleteExpired(), HOUR));
+    void this.deleteExpired();
   }
 
   /**
@@ -176,12 +180,19 @@ export class JobRunner {
     }
   }
 
-  private async deleteExpiredJobs(): Promise<void> {
+  /** Finished jobs and change feed events past their retention. */
+  private async deleteExpired(): Promise<void> {
     try {
       const deleted = await this.store.jobs.deleteFinishedBefore(Date.now() - this.retentionDays * 24 * HOUR);
       if (deleted > 0) this.logger.info({ deleted }, 'deleted expired jobs');
     } catch (error) {
       this.logger.warn({ err: error }, 'could not delete expired jobs');
+    }
+    try {
+      const deleted = await this.store.events.deleteBefore(Date.now() - this.changeRetentionDays * 24 * HOUR);
+      if (deleted > 0) this.logger.info({ deleted }, 'deleted expired events');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not delete expired events');
     }
   }
 

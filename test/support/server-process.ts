@@ -75,7 +75,7 @@ const BIN = join(ROOT, 'bin', 'rolodex.js');
 // Everything src/config.ts reads: a child sees only what its test gives it.
 const CONFIG_VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL',
-  'RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'JOB_RETENTION_DAYS', 'WORKER_CONCURRENCY',
+  'RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'JOB_RETENTION_DAYS', 'CHANGE_RETENTION_DAYS', 'WORKER_CONCURRENCY',
 ];
 
 const children = new Set<ChildProcess>();

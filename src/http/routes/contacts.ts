@@ -2,7 +2,8 @@
 import { Type } from 'typebox';
 import type { FastifyTypeBox } from '../app.js';
 import type { ContactService } from '../../domain/contacts.js';
-import { contactJson, contactPageJson } from '../wire-json.js';
+import type { ChangeService } from '../../domain/changes.js';
+import { changePageJson, contactJson, contactPageJson } from '../wire-json.js';
 import { dataParameters } from '../../domain/filter.js';
 import type { ExportService } from '../../domain/export.js';
 import { sendExport } from '../export-download.js';
@@ -76,6 +77,36 @@ const ContactPageSchema = Type.Object({
   total: Type.Optional(Type.Integer({ minimum: 0, description: 'Contacts matching the filters; only on the first page (no cursor in the request)' })),
 });
 
+const ChangesQuery = withDefaults(Type.Object(
+  {
+    since: Type.Optional(
+      Type.String({ minLength: 1, description: 'Opaque; the `cursor` of an earlier answer. Omit to start from the oldest change kept' }),
+    ),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Changes per page' }),
+  },
+  { additionalProperties: false },
+));
+
+const ChangeSchema = Type.Object({
+  type: Type.Union([Type.Literal('contact.created'), Type.Literal('contact.updated'), Type.Literal('contact.deleted')]),
+  at: Type.String({ format: 'date-time', description: 'When the change was made (a created or updated contact: its updatedAt)' }),
+  contact: Type.Union(
+    [
+      Type.Ref('Contact'),
+      Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String() }, { description: 'A deleted contact: only its id and email' }),
+    ],
+    { description: 'The contact as it was after the change, exactly as GET /contacts/{id} showed it then; for a delete, only its id and email' },
+  ),
+});
+
+const ChangePageSchema = Type.Object({
+  changes: Type.Array(ChangeSchema, { description: 'In commit order: every committed change exactly once' }),
+  cursor: Type.String({
+    description: 'Pass back as ?since= for the next page, or to poll for changes: the position after the last change, or where this page started when it has none',
+  }),
+  hasMore: Type.Boolean({ description: 'More changes were already committed: ask again at once' }),
+});
+
 const CreateBody = Type.Object(
   {
     email: Type.String({ description: 'Trimmed and lower-cased; unique within the project' }),
@@ -94,7 +125,34 @@ const PatchBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function contactRoutes(app: FastifyTypeBox, contacts: ContactService, exports: ExportService, exportSlots: UploadSlots): void {
+export function contactRoutes(
+  app: FastifyTypeBox,
+  contacts: ContactService,
+  changes: ChangeService,
+  exports: ExportService,
+  exportSlots: UploadSlots,
+): void {
+
+  app.get(
+    '/contacts/changes',
+    {
+      schema: {
+        operationId: 'listContactChanges',
+        summary: "The project's contact changes in commit order, after a cursor",
+        description:
+          'Every create, update and delete of a contact (by the API, an import or a bulk job), each exactly once, in the order they ' +
+          'committed. Changes are kept CHANGE_RETENTION_DAYS (7 by default); a cursor older than that is refused with 410 CURSOR_EXPIRED.',
+        tags: ['contacts'],
+        security: SECRET_KEY,
+        querystring: ChangesQuery,
+        response: authenticatedResponses({ 200: jsonResponse('A page of changes', ChangePageSchema) }, 410),
+      },
+    },
+    async (request, reply) => {
+      const page = await changes.read(request.projectId, request.query.since, request.query.limit);
+      return sendJson(reply, 200, changePageJson(page));
+    },
+  );
 
   app.get(
     '/contacts/export',

@@ -221,6 +221,31 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 10,
+    name: "each project's outbox of events (the change feed, webhooks)",
+    // See queries.ts, events_append: a project's events are numbered from
+    // its head row, by the last statement of the transaction that writes
+    // them, so seq order is commit order.
+    sql: `
+      CREATE TABLE event_heads (
+        project_id     uuid PRIMARY KEY,
+        seq            bigint NOT NULL,
+        purged_through bigint NOT NULL DEFAULT 0
+      );
+      -- data is JSON text, written and read whole, never looked into.
+      CREATE TABLE events (
+        project_id uuid NOT NULL,
+        seq        bigint NOT NULL,
+        type       text NOT NULL,
+        at         bigint NOT NULL,
+        data       text NOT NULL,
+        PRIMARY KEY (project_id, seq)
+      );
+      -- Retention deletes by time.
+      CREATE INDEX events_at ON events (at);
+    `,
+  },
+  {
     version: 11,
     name: 'webhook endpoints and their deliveries log',
     sql: `

@@ -21,6 +21,8 @@ import type { JobDelivery } from './delivery.js';
 import type { ProjectGate } from './project-gate.js';
 import { queries as q } from './queries.js';
 import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
+import { appendEvents } from './postgres-events.js';
+import { jobEndedEvent, jobStepEvents } from '../../domain/events.js';
 
 /** An insert lost a race with a concurrent write of the same email: redo the step. */
 class StepConflict extends Error {}
@@ -187,6 +189,8 @@ export class PostgresJobStore implements JobStore {
 
     const existing = await this.lockContacts(client, projectId, selection);
     const { writes, progress } = plan(existing);
+    const now = Date.now();
+    const events = jobStepEvents(writes, existing, now);
     if (writes.deletes.length > 0) {
       await client.query({ name: 'contacts_delete_batch', text: q.contacts_delete_batch, values: [projectId, writes.deletes] });
     }
@@ -214,7 +218,7 @@ export class PostgresJobStore implements JobStore {
     await client.query({
       name: 'jobs_progress',
       text: q.jobs_progress,
-      values: [projectId, jobId, progress.progress, progress.resultJson, Date.now() + lease.leaseMs, progress.resumeAtJson ?? null],
+      values: [projectId, jobId, progress.progress, progress.resultJson, now + lease.leaseMs, progress.resumeAtJson ?? null],
     });
     if (progress.failures && progress.failures.length > 0) {
       const f = progress.failures;
@@ -225,13 +229,16 @@ export class PostgresJobStore implements JobStore {
       });
     }
     if (progress.outcome) {
-      await client.query({
+      const ended = await client.query<JobRow>({
         name: 'jobs_finish',
         text: q.jobs_finish,
-        values: [projectId, jobId, progress.outcome.state, progress.outcome.failedReason, Date.now()],
+        values: [projectId, jobId, progress.outcome.state, progress.outcome.failedReason, now],
       });
       await client.query({ name: 'job_files_delete', text: q.job_files_delete, values: [projectId, jobId] });
+      events.push(jobEndedEvent(toJob(ended.rows[0]!)));
     }
+    // Last: it takes the project's event head, held until COMMIT (see queries.ts, headAdvance).
+    await appendEvents(client, projectId, events);
     return true;
   }
 

@@ -27,15 +27,18 @@ import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
 import { PostgresAdminStore } from './postgres-admins.js';
 import { PostgresImportDraftStore } from './postgres-import-drafts.js';
+import { PostgresEventStore } from './postgres-events.js';
 import { PostgresWebhookStore } from './postgres-webhooks.js';
 import { ProjectGate } from './project-gate.js';
 import { contactsCountMatchingSql, contactsDataKeysSql, contactsScanEndSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
+import { contactJson } from '../../domain/contact-json.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
 
 const MIGRATION_LOCK = 0x526f6c6f; // "Rolo"
 
+/** A new contact, and its event's data. */
 function contactValues(projectId: string, c: ContactRecord): unknown[] {
-  return [projectId, c.id, c.email, c.subscribed, c.dataJson, c.createdAt, c.updatedAt];
+  return [projectId, c.id, c.email, c.subscribed, c.dataJson, c.createdAt, c.updatedAt, contactJson(c)];
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -53,6 +56,7 @@ export class PostgresStore implements Store {
   readonly contacts: ContactStore;
   readonly jobs: PostgresJobStore;
   readonly importDrafts: PostgresImportDraftStore;
+  readonly events: PostgresEventStore;
   readonly webhooks: PostgresWebhookStore;
   private readonly searchTimeoutMs: number;
   private analyzing = false;
@@ -108,7 +112,8 @@ export class PostgresStore implements Store {
         const row = (await inProject(projectId, () => query<ContactRow>('contacts_get_by_id', [projectId, id]))).rows[0];
         return row && toContact(row);
       },
-      deleteById: async (projectId, id) => (await inProject(projectId, () => query('contacts_delete', [projectId, id]))).rowCount === 1,
+      deleteById: async (projectId, id) =>
+        (await inProject(projectId, () => query('contacts_delete', [projectId, id, Date.now()]))).rowCount === 1,
       listPage: (projectId, pageQuery, bound) => inProject(projectId, () => this.listPage(projectId, pageQuery, bound)),
       count: (projectId, filter, bound) => inProject(projectId, () => this.count(projectId, filter, bound)),
       scan: (projectId, filter, after, limit, scanLimit) => inProject(projectId, () => this.scan(projectId, filter, after, limit, scanLimit)),
@@ -119,6 +124,7 @@ export class PostgresStore implements Store {
       },
     };
     this.jobs = new PostgresJobStore(pool, delivery, gate);
+    this.events = new PostgresEventStore(pool, gate);
     this.admins = new PostgresAdminStore(pool);
     this.importDrafts = new PostgresImportDraftStore(pool);
     this.webhooks = new PostgresWebhookStore(pool, gate);
@@ -241,11 +247,12 @@ export class PostgresStore implements Store {
     if (!row) return undefined;
     const current = toContact(row);
     const next = decide(current);
+    // The update appends its event in the same statement, the transaction's last.
     if (next !== current) {
       await client.query({
         name: 'contacts_update',
         text: q.contacts_update,
-        values: [projectId, next.id, next.email, next.subscribed, next.dataJson, next.updatedAt],
+        values: [projectId, next.id, next.email, next.subscribed, next.dataJson, next.updatedAt, contactJson(next)],
       });
     }
     return next;

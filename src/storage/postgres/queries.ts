@@ -7,6 +7,28 @@ const KEY_COLUMNS = 'id, project_id, kind, hash, prefix, created_at, revoked_at'
 const JOB_COLUMNS = `project_id, id, type, state, payload::text AS payload, progress, result::text AS result,
   failed_reason, attempts, created_at, started_at, finished_at, resume_at`;
 
+/**
+ * Takes the next `n` seqs of a project from its head row (the rows of
+ * `source`: one row, or none to take nothing), returning the new head.
+ *
+ * Why seqs come from a row lock and not a sequence: a number taken before
+ * commit orders transactions by when they started writing, not by when they
+ * committed, and a reader that has passed seq 8 would never see a 7 that
+ * commits after it. Nor by xid below pg_snapshot_xmin: xid order is not
+ * commit order either (a job step with an older xid that updates a contact
+ * after a newer transaction's update of it committed would be replayed
+ * before it, leaving the stale state). The head row stays locked until
+ * commit, so the project's next writer takes its numbers only once this one
+ * has committed: seq order is commit order. Every write takes it in its last
+ * statement and waits on nothing after it, so it cannot deadlock with the
+ * contact row locks taken before.
+ */
+function headAdvance(source: string, n: string): string {
+  return `INSERT INTO event_heads AS h (project_id, seq) ${source}
+          ON CONFLICT (project_id) DO UPDATE SET seq = h.seq + ${n}
+          RETURNING seq`;
+}
+
 export const queries = {
   // A search's own time bound, for the rest of its transaction only.
   search_time_limit: "SELECT set_config('statement_timeout', $1, true)",
@@ -25,12 +47,32 @@ export const queries = {
   contacts_get_by_id: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND id = $2`,
   contacts_lock_by_id: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND id = $2 FOR UPDATE`,
   contacts_lock_by_email: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND email = $2 FOR UPDATE`,
-  contacts_insert_new: `INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7)
-                        ON CONFLICT (project_id, email) DO NOTHING`,
-  contacts_update: `UPDATE contacts SET email = $3, subscribed = $4, data = $5, updated_at = $6
-                    WHERE project_id = $1 AND id = $2`,
-  contacts_delete: 'DELETE FROM contacts WHERE project_id = $1 AND id = $2',
+  // The single-contact writes append their event in the same statement (see
+  // events_append for why the head row is taken last): one round trip each.
+  // A row is returned only when the contact was written.
+  contacts_insert_new: `WITH created AS (
+                          INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
+                          VALUES ($1, $2, $3, $4, $5, $6, $7)
+                          ON CONFLICT (project_id, email) DO NOTHING
+                          RETURNING 1
+                        ), head AS (${headAdvance('SELECT $1::uuid, 1 FROM created', '1')})
+                        INSERT INTO events (project_id, seq, type, at, data)
+                        SELECT $1, seq, 'contact.created', $7, $8 FROM head`,
+  contacts_update: `WITH changed AS (
+                      UPDATE contacts SET email = $3, subscribed = $4, data = $5, updated_at = $6
+                      WHERE project_id = $1 AND id = $2
+                      RETURNING 1
+                    ), head AS (${headAdvance('SELECT $1::uuid, 1 FROM changed', '1')})
+                    INSERT INTO events (project_id, seq, type, at, data)
+                    SELECT $1, seq, 'contact.updated', $6, $7 FROM head`,
+  // The deleted contact's email is known only here: its event's data is
+  // built in SQL, to_json escaping the email as JSON.stringify does.
+  contacts_delete: `WITH gone AS (
+                      DELETE FROM contacts WHERE project_id = $1 AND id = $2 RETURNING id, email
+                    ), head AS (${headAdvance('SELECT $1::uuid, 1 FROM gone', '1')})
+                    INSERT INTO events (project_id, seq, type, at, data)
+                    SELECT $1, head.seq, 'contact.deleted', $3, '{"id":"' || gone.id || '","email":' || to_json(gone.email)::text || '}'
+                    FROM head, gone`,
   contacts_counts: 'SELECT total, subscribed FROM project_counts WHERE project_id = $1',
   // Rows changed since the last ANALYZE, and the planner's row estimate (-1: never analyzed).
   contacts_changed_since_analyze: `SELECT s.n_mod_since_analyze AS changed, c.reltuples::bigint AS estimate
@@ -103,8 +145,10 @@ export const queries = {
                                           FOR UPDATE SKIP LOCKED)`,
   jobs_progress: `UPDATE jobs SET progress = $3, result = $4, locked_until = $5, resume_at = coalesce($6, resume_at)
                   WHERE project_id = $1 AND id = $2`,
+  // The job as it ended, for its event.
   jobs_finish: `UPDATE jobs SET state = $3, failed_reason = $4, finished_at = $5, locked_by = NULL, locked_until = 0
-                WHERE project_id = $1 AND id = $2`,
+                WHERE project_id = $1 AND id = $2
+                RETURNING ${JOB_COLUMNS}`,
   // Giving a job back is not a failed attempt: the claim that follows counts none.
   jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0, attempts = attempts - 1
                  WHERE project_id = $1 AND id = $2 AND state = 'active' AND locked_by = $3`,
@@ -126,6 +170,30 @@ export const queries = {
                    WHERE project_id = $1 AND type = ANY($2::text[]) AND ($3::uuid IS NULL OR id < $3::uuid)
                    ORDER BY id DESC LIMIT $4`,
   contacts_select_by_emails: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND email = ANY($2::text[])`,
+
+  // A job step's events, its last statement: $2-$4 are their types, times and data.
+  events_append: `WITH head AS (${headAdvance('VALUES ($1::uuid, cardinality($2::text[]))', 'excluded.seq')})
+                  INSERT INTO events (project_id, seq, type, at, data)
+                  SELECT $1, head.seq - cardinality($2::text[]) + e.n, e.type, e.at, e.data
+                  FROM head, unnest($2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS e (type, at, data, n)`,
+  events_after: `SELECT seq, type, at, data FROM events
+                 WHERE project_id = $1 AND seq > $2 AND type = ANY($3::text[])
+                 ORDER BY seq LIMIT $4`,
+  event_heads_get: 'SELECT seq, purged_through FROM event_heads WHERE project_id = $1',
+  // Retention, a slice at a time; purges run one at a time (events_purge_lock),
+  // so two never wait on each other's head rows.
+  events_purge_lock: 'SELECT pg_advisory_xact_lock(1383034480)', // "Rolo" + 2
+  events_delete_before: `WITH gone AS (
+                           DELETE FROM events WHERE (project_id, seq) IN
+                             (SELECT project_id, seq FROM events WHERE at < $1 ORDER BY at LIMIT $2)
+                           RETURNING project_id, seq
+                         ), highest AS (
+                           SELECT project_id, max(seq) AS seq FROM gone GROUP BY project_id
+                         ), raised AS (
+                           UPDATE event_heads AS h SET purged_through = greatest(h.purged_through, highest.seq)
+                           FROM highest WHERE h.project_id = highest.project_id
+                         )
+                         SELECT count(*)::bigint AS n FROM gone`,
   job_files_delete_finished: `DELETE FROM job_files AS f USING jobs AS j
                               WHERE f.project_id = j.project_id AND f.job_id = j.id AND j.finished_at < $1`,
 } as const;

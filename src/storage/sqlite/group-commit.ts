@@ -4,7 +4,9 @@
 // every caller still gets its answer only after the commit holding its write.
 // A write may fail alone without a savepoint because each makes at most one
 // change, in one statement (an INSERT, UPDATE or DELETE and its triggers), and
-// SQLite undoes a failed statement whole while the transaction goes on.
+// SQLite undoes a failed statement whole while the transaction goes on; the
+// event that records the change is appended after it, so a write that fails
+// has appended nothing.
 import type { Database as Db } from 'better-sqlite3';
 import { writeTransaction } from './write-transaction.js';
 

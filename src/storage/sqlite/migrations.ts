@@ -295,6 +295,31 @@ migrations.push({
 });
 
 migrations.push({
+  version: 11,
+  name: "each project's outbox of events (the change feed, webhooks)",
+  sql: `
+    -- Appended by the transaction of the write it records. One writer
+    -- commits at a time, so seq order is commit order; AUTOINCREMENT never
+    -- hands out a seq again once retention has deleted it.
+    CREATE TABLE events (
+      seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+      project_id TEXT NOT NULL,
+      type       TEXT NOT NULL,
+      at         INTEGER NOT NULL,
+      data       TEXT NOT NULL
+    );
+    CREATE INDEX events_by_project ON events (project_id, seq);
+    -- Retention deletes by time.
+    CREATE INDEX events_at ON events (at);
+    -- The highest seq of the project that retention deleted.
+    CREATE TABLE event_heads (
+      project_id     TEXT PRIMARY KEY,
+      purged_through INTEGER NOT NULL
+    ) WITHOUT ROWID;
+  `,
+});
+
+migrations.push({
   version: 12,
   name: 'webhook endpoints and their deliveries log',
   sql: `

@@ -21,7 +21,7 @@ export const queries = {
                     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   contacts_update: `UPDATE contacts SET email = ?, subscribed = ?, data = ?, updated_at = ?
                     WHERE project_id = ? AND id = ?`,
-  contacts_delete: 'DELETE FROM contacts WHERE project_id = ? AND id = ?',
+  contacts_delete: 'DELETE FROM contacts WHERE project_id = ? AND id = ? RETURNING email',
   contacts_counts: 'SELECT total, subscribed FROM project_counts WHERE project_id = ?',
 } as const;
 
@@ -69,9 +69,11 @@ export const jobQueries = {
   jobs_progress: `UPDATE jobs SET progress = @progress, result = @resultJson, locked_until = @until,
                     resume_at = coalesce(@resumeAtJson, resume_at)
                   WHERE project_id = @projectId AND id = @id`,
+  // The job as it ended, for its event.
   jobs_finish: `UPDATE jobs SET state = @state, failed_reason = @failedReason, finished_at = @now,
                   locked_by = NULL, locked_until = 0
-                WHERE project_id = @projectId AND id = @id`,
+                WHERE project_id = @projectId AND id = @id
+                RETURNING ${JOB_COLUMNS}`,
   // Giving a job back is not a failed attempt: the claim that follows counts none.
   jobs_release: `UPDATE jobs SET locked_by = NULL, locked_until = 0, attempts = attempts - 1
                  WHERE project_id = ? AND id = ? AND state = 'active' AND locked_by = ?`,
@@ -112,4 +114,18 @@ export const jobQueries = {
                          ON CONFLICT (project_id, id) DO UPDATE
                          SET subscribed = excluded.subscribed, data = excluded.data, updated_at = excluded.updated_at`,
   contacts_delete_batch: 'DELETE FROM contacts WHERE project_id = ? AND id IN (SELECT value FROM json_each(?))',
+} as const;
+
+export const eventQueries = {
+  events_insert: 'INSERT INTO events (project_id, type, at, data) VALUES (?, ?, ?, ?)',
+  events_after: `SELECT seq, type, at, data FROM events INDEXED BY events_by_project
+                 WHERE project_id = ? AND seq > ? AND type IN (SELECT value FROM json_each(?))
+                 ORDER BY seq LIMIT ?`,
+  event_heads_purged_through: 'SELECT purged_through FROM event_heads WHERE project_id = ?',
+  events_last_seq: 'SELECT max(seq) AS seq FROM events INDEXED BY events_by_project WHERE project_id = ?',
+  // The oldest events made before a time, a slice at a time.
+  events_delete_before: `DELETE FROM events WHERE seq IN (SELECT seq FROM events INDEXED BY events_at WHERE at < ? ORDER BY at LIMIT ?)
+                         RETURNING project_id, seq`,
+  event_heads_raise: `INSERT INTO event_heads (project_id, purged_through) VALUES (?, ?)
+                      ON CONFLICT (project_id) DO UPDATE SET purged_through = max(purged_through, excluded.purged_through)`,
 } as const;

@@ -10,6 +10,8 @@ import { jobQueries as q } from './queries.js';
 import { toContact, toJob, type ContactRow, type JobRow } from '../rows.js';
 import { writeTransaction } from './write-transaction.js';
 import { readFileParts, writeFileParts } from './file-parts.js';
+import type { SqliteEventStore } from './sqlite-events.js';
+import { jobEndedEvent, jobStepEvents } from '../../domain/events.js';
 
 /** Parts of an upload with no job after this long are from a process that died mid-upload. */
 const ORPHANED_PART_MS = 60 * 60 * 1000;
@@ -31,6 +33,7 @@ export class SqliteJobStore implements JobStore {
   constructor(
     private readonly db: Db,
     private readonly statement: (sql: string) => Statement,
+    private readonly events: SqliteEventStore,
   ) {}
 
   /**
@@ -115,6 +118,8 @@ export class SqliteJobStore implements JobStore {
       if (!this.statement(q.jobs_holds_lease).get(projectId, jobId, lease.workerId)) return false;
       const existing = this.selectContacts(projectId, selection);
       const { writes, progress } = plan(existing);
+      const now = Date.now();
+      const events = jobStepEvents(writes, existing, now);
       if (writes.deletes.length > 0) {
         this.statement(q.contacts_delete_batch).run(projectId, JSON.stringify(writes.deletes));
       }
@@ -126,7 +131,7 @@ export class SqliteJobStore implements JobStore {
         progress: progress.progress,
         resultJson: progress.resultJson,
         resumeAtJson: progress.resumeAtJson ?? null,
-        until: Date.now() + lease.leaseMs,
+        until: now + lease.leaseMs,
         projectId,
         id: jobId,
       });
@@ -137,9 +142,11 @@ export class SqliteJobStore implements JobStore {
         this.statement(q.import_failures_insert).run(projectId, jobId, failure.row, failure.error, failure.source);
       }
       if (progress.outcome) {
-        this.statement(q.jobs_finish).run({ ...progress.outcome, now: Date.now(), projectId, id: jobId });
+        const ended = this.statement(q.jobs_finish).get({ ...progress.outcome, now, projectId, id: jobId }) as JobRow;
         this.statement(q.job_file_parts_delete).run(projectId, jobId);
+        events.push(jobEndedEvent(toJob(ended)));
       }
+      this.events.append(projectId, events);
       return true;
     });
   }

@@ -27,11 +27,13 @@ import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, typ
 import { SqliteJobStore } from './sqlite-jobs.js';
 import { SqliteAdminStore } from './sqlite-admins.js';
 import { SqliteImportDraftStore } from './sqlite-import-drafts.js';
+import { SqliteEventStore } from './sqlite-events.js';
 import { SqliteWebhookStore } from './sqlite-webhooks.js';
 import { writeTransaction } from './write-transaction.js';
 import { queries } from './queries.js';
 import { SqliteFilter } from './sqlite-filter.js';
 import { needsScan } from '../../domain/filter.js';
+import { contactEvent, deletedContactJson } from '../../domain/events.js';
 import { DEFAULT_LIMITS } from '../../config.js';
 
 function isUniqueViolation(error: unknown): boolean {
@@ -56,6 +58,7 @@ export class SqliteStore implements Store {
   readonly contacts: ContactStore;
   readonly jobs: SqliteJobStore;
   readonly importDrafts: SqliteImportDraftStore;
+  readonly events: SqliteEventStore;
   readonly webhooks: SqliteWebhookStore;
   private readonly statements = new Map<string, Statement>();
   private readonly writes: GroupCommit;
@@ -88,8 +91,7 @@ export class SqliteStore implements Store {
       upsertByEmail: (projectId, email, decide) => this.writes.run(() => this.upsertByEmail(projectId, email, decide)),
       updateById: (projectId, id, decide) => this.writes.run(() => this.updateById(projectId, id, decide)),
       getById: async (projectId, id) => this.getContact(projectId, id),
-      deleteById: (projectId, id) =>
-        this.writes.run(() => this.statement(queries.contacts_delete).run(projectId, id).changes === 1),
+      deleteById: (projectId, id) => this.writes.run(() => this.deleteById(projectId, id)),
       listPage: async (projectId, query, bound) => (await this.filtered.page(projectId, query, bound)).map(toContact),
       count: (projectId, filter, bound) => this.count(projectId, filter, bound),
       scan: async (projectId, filter, after, limit, scanLimit) => {
@@ -99,7 +101,8 @@ export class SqliteStore implements Store {
       dataKeys: (projectId, filter, max) => this.filtered.dataKeys(projectId, filter, max),
       getByEmails: async (projectId, emails) => this.jobs.selectByEmails(projectId, emails),
     };
-    this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql));
+    this.events = new SqliteEventStore(db, (sql) => this.statement(sql));
+    this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql), this.events);
     this.admins = new SqliteAdminStore(db, (sql) => this.statement(sql));
     this.importDrafts = new SqliteImportDraftStore(db, (sql) => this.statement(sql));
     this.webhooks = new SqliteWebhookStore(db, (sql) => this.statement(sql));
@@ -180,8 +183,13 @@ export class SqliteStore implements Store {
     const row = this.statement(queries.contacts_get_by_email).get(projectId, email) as ContactRow | undefined;
     const current = row && toContact(row);
     const next = decide(current);
-    if (!current) this.insertContact(projectId, next);
-    else if (next !== current) this.updateContact(projectId, next);
+    if (!current) {
+      this.insertContact(projectId, next);
+      this.events.append(projectId, [contactEvent('contact.created', next)]);
+    } else if (next !== current) {
+      this.updateContact(projectId, next);
+      this.events.append(projectId, [contactEvent('contact.updated', next)]);
+    }
     return { contact: next, created: !current };
   }
 
@@ -197,8 +205,17 @@ export class SqliteStore implements Store {
         if (isUniqueViolation(error)) throw new EmailTakenError();
         throw error;
       }
+      this.events.append(projectId, [contactEvent('contact.updated', next)]);
     }
     return next;
+  }
+
+  /** Runs inside a group commit (see group-commit.ts). */
+  private deleteById(projectId: string, id: string): boolean {
+    const row = this.statement(queries.contacts_delete).get(projectId, id) as { email: string } | undefined;
+    if (!row) return false;
+    this.events.append(projectId, [{ type: 'contact.deleted', at: Date.now(), dataJson: deletedContactJson(id, row.email) }]);
+    return true;
   }
 
   private async count(projectId: string, filter: ContactFilter, bound?: QueryBound): Promise<number> {
