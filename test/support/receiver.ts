@@ -37,6 +37,8 @@ export interface Receiver {
   answer: (request: Received, n: number) => Answer;
   /** The most requests that were ever being answered at once with the same webhook-id. */
   maxConcurrentPerId: number;
+  /** The most requests that were ever being answered at once, whatever their ids. */
+  maxConcurrent: number;
   /** Resolves once `predicate` holds of the requests, polling; rejects after `timeoutMs`. */
   waitFor(predicate: (received: Received[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -46,12 +48,14 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
   const inFlight = new Map<string, number>();
   const hanging = new Set<import('node:http').ServerResponse>();
   let count = 0;
+  let answering = 0;
   const receiver: Receiver = {
     url: '',
     received: [],
     secret: undefined,
     answer: () => ({ status: 204 }),
     maxConcurrentPerId: 0,
+    maxConcurrent: 0,
     async waitFor(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(receiver.received)) {
@@ -94,7 +98,11 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
       const now = (inFlight.get(id) ?? 0) + 1;
       inFlight.set(id, now);
       receiver.maxConcurrentPerId = Math.max(receiver.maxConcurrentPerId, now);
-      const done = () => inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
+      receiver.maxConcurrent = Math.max(receiver.maxConcurrent, ++answering);
+      const done = () => {
+        inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
+        answering--;
+      };
       response.on('close', done);
       const answer = receiver.answer(record, ++count);
       if (answer.hang) {
