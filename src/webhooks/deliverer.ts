@@ -105,7 +105,13 @@ export class WebhookDeliverer {
     const pending = cursor.pendingThrough;
     const wanted = events.filter((event) => webhook.events.includes(event.type) && (pending === null || event.seq <= pending));
     const last = events[events.length - 1];
-    if (!last) return this.store.webhooks.release(lease, Date.now() + this.pollMs);
+    if (!last) {
+      // A pending message's events were read before, so they can only have
+      // been deleted by retention since (the endpoint was disabled longer
+      // than that): move on past them. Else nothing is readable yet.
+      if (pending !== null) return this.store.webhooks.release(lease, Date.now(), pending);
+      return this.store.webhooks.release(lease, Date.now() + this.pollMs);
+    }
     let chosen: EventRecord[];
     let through: number;
     if (pending !== null) {

@@ -211,6 +211,22 @@ function suite(kind: StoreKind) {
     assert.deepEqual(eventsOf(r.received).map((e) => e.data.email), ['d1@example.com', 'd2@example.com']);
   });
 
+  test('an endpoint re-enabled after retention deleted its pending events moves on to the next ones', async () => {
+    const { t, auth } = await app({ ...FAST, retryBaseMs: 20, disableAfterMs: 300 });
+    const r = await receiver();
+    r.answer = () => ({ status: 500 });
+    const id = await register(t, auth, r);
+    await createContact(t, auth, { email: 'purged@example.com' });
+    await waitUntil('disabled', async () => json(await t.app.inject({ method: 'GET', url: `/webhooks/${id}`, headers: auth })), (w) => !w.enabled);
+    assert.ok((await t.store.events.deleteBefore(Date.now() + 1)) >= 1);
+    r.answer = () => ({ status: 204 });
+    const before = r.received.length;
+    await t.app.inject({ method: 'PATCH', url: `/webhooks/${id}`, headers: auth, payload: { enabled: true } });
+    await createContact(t, auth, { email: 'after-purge@example.com' });
+    await r.waitFor((got) => got.slice(before).some((x) => x.payload !== undefined));
+    assert.deepEqual(eventsOf(r.received.slice(before)).map((e) => e.data.email), ['after-purge@example.com']);
+  });
+
   test('a 3xx is a failure and is not followed; the log keeps at most 1 KiB of an answer, whole characters only', async () => {
     const { t, auth } = await app();
     const r = await receiver();
