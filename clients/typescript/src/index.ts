@@ -11,6 +11,8 @@ import type {
   BulkFilter,
   BulkJob,
   BulkOperation,
+  ChangePage,
+  ChangesQuery,
   ExportFilters,
   Contact,
   ContactCreate,
@@ -99,6 +101,15 @@ export function createRolodex(options: RolodexOptions) {
         raw.GET('/contacts/export', { params: { query: { ...withDataParameters(filters), format } as never }, parseAs: 'stream' }),
       );
       return response;
+    },
+    /**
+     * One page of the change feed, in commit order: from the oldest change
+     * kept, or after `since` (an earlier page's `cursor`). Poll with the
+     * last `cursor`; a 410 CURSOR_EXPIRED means changes after it were
+     * deleted, and the contacts must be read again.
+     */
+    async changes(query: Partial<ChangesQuery> = {}): Promise<ChangePage> {
+      return (await ok(raw.GET('/contacts/changes', { params: { query } }))).data;
     },
     /** Every contact matching `filters`, newest first, fetching page after page (100 a page unless `limit` says). */
     async *all(filters: ContactFilters = {}): AsyncGenerator<Contact, void, undefined> {

@@ -36,6 +36,12 @@ export type BulkFilter = NonNullable<BulkBody['filter']>;
 export type BulkAccepted = JsonBody<paths['/contacts/bulk-delete']['post'], 202>;
 export type BulkOperation = 'subscribe' | 'unsubscribe' | 'delete';
 
+/** A page of the change feed; `cursor` is where the next page (or the next poll) starts. */
+export type ChangePage = JsonBody<Get<'/contacts/changes'>, 200>;
+/** One change: `contact.created`, `contact.updated` (the contact after it) or `contact.deleted` (its id and email). */
+export type Change = ChangePage['changes'][number];
+export type ChangesQuery = Query<Get<'/contacts/changes'>>;
+
 export type ContactCreate = NonNullable<paths['/contacts']['post']['requestBody']>['content']['application/json'];
 export type ContactPatch = NonNullable<paths['/contacts/{id}']['patch']['requestBody']>['content']['application/json'];
 

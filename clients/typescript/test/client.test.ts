@@ -45,6 +45,26 @@ describe('against rolodex serve', () => {
     });
   });
 
+  test('contacts.changes reads the change feed a page at a time and polls with its cursor', async () => {
+    const rolodex = createRolodex({ baseUrl: server.url, key: await server.createProject() });
+    const start = await rolodex.contacts.changes();
+    assert.deepEqual(start.changes, []);
+    const created = await rolodex.contacts.create({ email: 'feed@example.com' });
+    const updated = await rolodex.contacts.update(created.id, { subscribed: false });
+    await rolodex.contacts.delete(created.id);
+
+    const first = await rolodex.contacts.changes({ since: start.cursor, limit: 2 });
+    assert.deepEqual(first.changes.map((change) => [change.type, change.contact]), [
+      ['contact.created', created],
+      ['contact.updated', updated],
+    ]);
+    assert.equal(first.hasMore, true);
+    const rest = await rolodex.contacts.changes({ since: first.cursor });
+    assert.deepEqual(rest.changes.map((change) => [change.type, change.contact]), [['contact.deleted', { id: created.id, email: 'feed@example.com' }]]);
+    assert.deepEqual(await rolodex.contacts.changes({ since: rest.cursor }), { changes: [], cursor: rest.cursor, hasMore: false });
+    await assert.rejects(rolodex.contacts.changes({ since: 'nonsense' }), (error: unknown) => error instanceof RolodexError && error.code === 'INVALID_CURSOR');
+  });
+
   test('a 404 is a RolodexError carrying the envelope and the request id', async () => {
     const rolodex = createRolodex({ baseUrl: server.url, key: await server.createProject() });
     const missing = '01936c2e-7c1a-7d8e-9a51-2b7f0c9e4d11';

@@ -21,12 +21,28 @@ const JOB_COLUMNS = `project_id, id, type, state, payload::text AS payload, prog
  * commit, so the project's next writer takes its numbers only once this one
  * has committed: seq order is commit order. Every write takes it in its last
  * statement and waits on nothing after it, so it cannot deadlock with the
- * contact row locks taken before.
+ * contact (or counts, see writeWithEvent) row locks taken before.
  */
 function headAdvance(source: string, n: string): string {
   return `INSERT INTO event_heads AS h (project_id, seq) ${source}
           ON CONFLICT (project_id) DO UPDATE SET seq = h.seq + ${n}
           RETURNING seq`;
+}
+
+/**
+ * One contact write ($1 is the project) and its event, in one statement.
+ * The project's counts row (project_counts) is locked between them: the
+ * write's statement-level count trigger updates it only after the whole
+ * statement, after the head, while a job step holds it (from its contact
+ * writes) before its head. Taking it first keeps one order everywhere:
+ * contact rows, counts, head.
+ */
+function writeWithEvent(write: string, typeAtData: string): string {
+  return `WITH written AS (${write}),
+          counted AS (SELECT project_id FROM project_counts WHERE project_id = $1 AND EXISTS (SELECT 1 FROM written) FOR UPDATE),
+          head AS (${headAdvance('SELECT project_id, 1 FROM counted', '1')})
+          INSERT INTO events (project_id, seq, type, at, data)
+          SELECT $1, head.seq, ${typeAtData} FROM head, written`;
 }
 
 export const queries = {
@@ -47,32 +63,28 @@ export const queries = {
   contacts_get_by_id: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND id = $2`,
   contacts_lock_by_id: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND id = $2 FOR UPDATE`,
   contacts_lock_by_email: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND email = $2 FOR UPDATE`,
-  // The single-contact writes append their event in the same statement (see
-  // events_append for why the head row is taken last): one round trip each.
-  // A row is returned only when the contact was written.
-  contacts_insert_new: `WITH created AS (
-                          INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
-                          VALUES ($1, $2, $3, $4, $5, $6, $7)
-                          ON CONFLICT (project_id, email) DO NOTHING
-                          RETURNING 1
-                        ), head AS (${headAdvance('SELECT $1::uuid, 1 FROM created', '1')})
-                        INSERT INTO events (project_id, seq, type, at, data)
-                        SELECT $1, seq, 'contact.created', $7, $8 FROM head`,
-  contacts_update: `WITH changed AS (
-                      UPDATE contacts SET email = $3, subscribed = $4, data = $5, updated_at = $6
-                      WHERE project_id = $1 AND id = $2
-                      RETURNING 1
-                    ), head AS (${headAdvance('SELECT $1::uuid, 1 FROM changed', '1')})
-                    INSERT INTO events (project_id, seq, type, at, data)
-                    SELECT $1, seq, 'contact.updated', $6, $7 FROM head`,
+  // The single-contact writes append their event in the same statement
+  // (writeWithEvent): one round trip each. A row is returned only when the
+  // contact was written.
+  contacts_insert_new: writeWithEvent(
+    `INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (project_id, email) DO NOTHING
+     RETURNING 1`,
+    "'contact.created', $7, $8",
+  ),
+  contacts_update: writeWithEvent(
+    `UPDATE contacts SET email = $3, subscribed = $4, data = $5, updated_at = $6
+     WHERE project_id = $1 AND id = $2
+     RETURNING 1`,
+    "'contact.updated', $6, $7",
+  ),
   // The deleted contact's email is known only here: its event's data is
   // built in SQL, to_json escaping the email as JSON.stringify does.
-  contacts_delete: `WITH gone AS (
-                      DELETE FROM contacts WHERE project_id = $1 AND id = $2 RETURNING id, email
-                    ), head AS (${headAdvance('SELECT $1::uuid, 1 FROM gone', '1')})
-                    INSERT INTO events (project_id, seq, type, at, data)
-                    SELECT $1, head.seq, 'contact.deleted', $3, '{"id":"' || gone.id || '","email":' || to_json(gone.email)::text || '}'
-                    FROM head, gone`,
+  contacts_delete: writeWithEvent(
+    'DELETE FROM contacts WHERE project_id = $1 AND id = $2 RETURNING id, email',
+    `'contact.deleted', $3, '{"id":"' || written.id || '","email":' || to_json(written.email)::text || '}'`,
+  ),
   contacts_counts: 'SELECT total, subscribed FROM project_counts WHERE project_id = $1',
   // Rows changed since the last ANALYZE, and the planner's row estimate (-1: never analyzed).
   contacts_changed_since_analyze: `SELECT s.n_mod_since_analyze AS changed, c.reltuples::bigint AS estimate
