@@ -47,6 +47,8 @@ export class WebhookDeliverer {
   private readonly sleepers = new Set<() => void>();
   private slots: Promise<void>[] = [];
   private stopping = false;
+  /** Until when idle slots leave the claiming to the next poll: one slot found nothing to send. */
+  private idleUntil = 0;
   private abandoned: { at: number; owners: Promise<string[]> } | undefined;
 
   constructor(options: DelivererOptions) {
@@ -73,6 +75,14 @@ export class WebhookDeliverer {
 
   private async work(): Promise<void> {
     while (!this.stopping) {
+      // A claim looks at every due endpoint: when one slot has just found
+      // none with anything to send, the others do not ask again before the
+      // next poll.
+      const idle = this.idleUntil - Date.now();
+      if (idle > 0) {
+        await this.sleep(idle);
+        continue;
+      }
       let claimed: { webhook: WebhookRecord; cursor: WebhookCursor } | undefined;
       try {
         claimed = await this.store.webhooks.claim(this.workerId, this.leaseMs, await this.abandonedOwners());
@@ -80,6 +90,7 @@ export class WebhookDeliverer {
         this.logger.error({ err: error }, 'could not claim a webhook endpoint');
       }
       if (!claimed) {
+        this.idleUntil = Date.now() + this.pollMs;
         await this.sleep(this.pollMs);
         continue;
       }
@@ -152,6 +163,7 @@ export class WebhookDeliverer {
     );
     if (!finished) log.warn('the endpoint was deleted or taken over during the attempt; its outcome was not recorded');
     else if (outcome.kind === 'disabled') log.warn({ reason: outcome.reason }, 'webhook endpoint disabled');
+    else this.wakeAt(outcome.nextAttemptAt);
   }
 
   private async attempt(webhook: WebhookRecord, message: Message): Promise<AttemptResult> {
@@ -181,6 +193,19 @@ export class WebhookDeliverer {
       return { kind: 'disabled', failingSince, reason, at: now };
     }
     return { kind: 'retry', failingSince, nextAttemptAt: now + retryDelay(attempt, this.settings.retryBaseMs) };
+  }
+
+  /**
+   * Has the slots look for work at `time`, when this endpoint is due again
+   * (its rate limit, or its retry), rather than at their next poll: an
+   * endpoint with a backlog is sent its messages as fast as its rate allows.
+   */
+  private wakeAt(time: number): void {
+    this.idleUntil = Math.min(this.idleUntil, time);
+    const timer = setTimeout(() => {
+      for (const wakeUp of this.sleepers) wakeUp();
+    }, Math.max(0, time - Date.now()));
+    timer.unref();
   }
 
   /** Lease owners on this host whose process is gone; looked up at most once per poll interval for all slots. */

@@ -127,6 +127,12 @@ for (const kind of storeKinds()) {
       assert.equal(still.enabled, true);
     });
 
+    test('a path the router refuses under /webhooks (an id that does not decode) needs the key, then is "Webhook not found"', async () => {
+      assert.equal((await t.app.inject({ method: 'GET', url: '/webhooks/%ZZ' })).statusCode, 401);
+      const response = await t.app.inject({ method: 'GET', url: '/webhooks/%ZZ', headers: auth });
+      assert.deepEqual(errorWithoutRequestId(response), { status: 404, code: 'NOT_FOUND', message: 'Webhook not found', statusCode: 404 });
+    });
+
     test('a public key is refused (403) and no key is a 401', async () => {
       const created = await t.project('keys');
       const response = await t.app.inject({ method: 'GET', url: '/webhooks', headers: { authorization: `Bearer ${created.publicKey}` } });
