@@ -43,8 +43,8 @@ export function messageId(webhookId: string, first: number, last: number): strin
  */
 export function messageSize(waiting: EventRecord[], settings: { batchSize: number; ratePerSecond: number }): number {
   let run = 0;
-  while (run < waiting.length && run < settings.batchSize && isContactEvent(waiting[run]!)) run++;
-  return run > Math.ceil(settings.ratePerSecond) ? run : 1;
+  while (run < waiting.length && isContactEvent(waiting[run]!)) run++;
+  return run > Math.ceil(settings.ratePerSecond) ? Math.min(run, settings.batchSize) : 1;
 }
 
 /** The message of these events (in order, one at least): the event itself, or a batch. */
