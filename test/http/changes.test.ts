@@ -8,6 +8,15 @@ import { json, storeKinds, type TestApp } from '../support/app.js';
 import { allChanges, byId, changesPage, getChanges, replay } from '../support/changes.js';
 import { assertError, createContact, deleteContact, listAll, listPage, patchContact } from '../support/contacts.js';
 import { importCsv, jobAppsPerSuite, postBulk, runBulk, waitForJob } from '../support/jobs.js';
+import { JobRunner } from '../../src/jobs/runner.js';
+import { createLogger } from '../../src/logger.js';
+
+/** Moves the project's events `ms` into the past, in the store's own table. */
+async function ageEvents(t: TestApp, projectId: string, ms: number): Promise<void> {
+  const store = t.store as any;
+  if (store.db) store.db.prepare('UPDATE events SET at = at - ? WHERE project_id = ?').run(ms, projectId);
+  else await store.pool.query('UPDATE events SET at = at - $1 WHERE project_id = $2', [ms, projectId]);
+}
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -166,6 +175,24 @@ for (const kind of storeKinds()) {
       await createContact(t, auth, { email: 'new@example.com' });
       assert.deepEqual((await allChanges(t, auth, fresh.cursor)).changes.map((change) => change.contact.email), ['new@example.com']);
       assert.deepEqual((await allChanges(t, auth)).changes.map((change) => change.contact.email), ['new@example.com']);
+    });
+
+    test("the worker's maintenance deletes changes older than CHANGE_RETENTION_DAYS, and only those", async () => {
+      const { auth, project } = await t.project();
+      await createContact(t, auth, { email: 'aged@example.com' });
+      await ageEvents(t, project.id, 8 * DAY);
+      await createContact(t, auth, { email: 'recent@example.com' });
+      const runner = new JobRunner({ store: t.store, logger: createLogger('silent'), changeRetentionDays: 7 });
+      runner.start();
+      try {
+        for (let polls = 0; (await t.store.events.purgedThrough(project.id)) === 0; polls++) {
+          assert.ok(polls < 250, 'the maintenance ran');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } finally {
+        await runner.stop();
+      }
+      assert.deepEqual((await allChanges(t, auth)).changes.map((change) => change.contact.email), ['recent@example.com']);
     });
 
     test('imports and bulk jobs record each change they make; their job events stay out of the feed', async () => {

@@ -49,6 +49,15 @@ const LIST_QUERIES: [query: string, status: number, code?: 'VALIDATION_ERROR' | 
   ['cursor=a&cursor=a', 400, 'VALIDATION_ERROR'], ['&&&==&', 400, 'VALIDATION_ERROR'],
 ];
 
+/** GET /contacts/changes: each query and the code of its refusal. */
+const CHANGES_QUERIES: [query: string, code: 'VALIDATION_ERROR' | 'INVALID_CURSOR'][] = [
+  ['%FF=1', 'VALIDATION_ERROR'], ['__proto__[polluted]=1', 'VALIDATION_ERROR'], ['cursor=x', 'VALIDATION_ERROR'],
+  ['limit=%FF', 'VALIDATION_ERROR'], ['limit=1e400', 'VALIDATION_ERROR'], ['limit=5%00', 'VALIDATION_ERROR'],
+  ['limit=1&limit=2', 'VALIDATION_ERROR'], ['since=a&since=a', 'VALIDATION_ERROR'], ['&&&==&', 'VALIDATION_ERROR'],
+  ['since=%FF', 'INVALID_CURSOR'], ['since=%00', 'INVALID_CURSOR'], ['since=%ED%A0%80', 'INVALID_CURSOR'],
+  [`since=${'A'.repeat(100_000)}`, 'INVALID_CURSOR'],
+];
+
 /** Emails holding every character SQL, LIKE or a full-text query would treat specially. */
 const TRICKY_EMAILS = [
   "o'brien@example.com", 'quo"te@example.com', 'semi;colon@example.com', 'dash--dash@example.com', '100%off@example.com',
@@ -137,7 +146,8 @@ for (const kind of storeKinds()) {
     });
 
     test('a hostile query string on an endpoint that takes none changes nothing about its answer', async () => {
-      for (const endpoint of ENDPOINTS.filter((e) => e.route !== '/contacts' || e.method !== 'GET')) {
+      const takesQuery = (e: (typeof ENDPOINTS)[number]) => e.method === 'GET' && (e.route === '/contacts' || e.route === '/contacts/changes');
+      for (const endpoint of ENDPOINTS.filter((e) => !takesQuery(e))) {
         const url = pathOf(endpoint, NEVER_ID);
         const plain = await request(endpoint, url);
         for (const query of HOSTILE_QUERIES) {
@@ -156,6 +166,13 @@ for (const kind of storeKinds()) {
           assert.equal(response.statusCode, status, `${query} → ${response.body}`);
           assert.deepEqual(json(response), { contacts: [], cursor: null, hasMore: false, total: 0 }, query);
         }
+      }
+    });
+
+    test('GET /contacts/changes: bad encodings, NUL, unknown, prototype and duplicate parameters → the documented refusal', async () => {
+      for (const [query, code] of CHANGES_QUERIES) {
+        const response = await t.app.inject({ method: 'GET', url: `/contacts/changes?${query}`, headers: auth });
+        assertRefused(response, 400, code, query.slice(0, 40));
       }
     });
 

@@ -32,6 +32,7 @@ export const ENDPOINTS: Endpoint[] = [
   { method: 'POST', route: '/contacts/bulk-unsubscribe', body: 'json', authenticated: true },
   { method: 'POST', route: '/contacts/bulk-delete', body: 'json', authenticated: true },
   { method: 'GET', route: '/contacts/bulk/:jobId', body: 'none', authenticated: true },
+  { method: 'GET', route: '/contacts/changes', body: 'none', authenticated: true },
   { method: 'GET', route: '/health', body: 'none', authenticated: false },
   { method: 'GET', route: '/ready', body: 'none', authenticated: false },
   { method: 'GET', route: '/openapi.json', body: 'none', authenticated: false },
