@@ -28,6 +28,31 @@ export interface Config {
    * number of hops, or addresses/CIDRs. Off by default.
    */
   trustProxy: boolean | number | string;
+  webhooks: WebhookSettings;
+  /**
+   * The key that seals webhook signing secrets (SECRETS_KEY, 32 bytes); when
+   * unset, the embedded store keeps one in a file of the data folder and the
+   * scale-out store refuses to create webhooks.
+   */
+  secretsKey: Buffer | undefined;
+}
+
+/** How webhooks are delivered; docs/api.md ("Webhooks") tells the schedule they make. */
+export interface WebhookSettings {
+  /** Endpoints on loopback, private, link-local (…) addresses, and http:// URLs, are accepted. For tests and closed networks. */
+  allowPrivate: boolean;
+  /** Messages one endpoint is sent per second at most, across every worker. */
+  ratePerSecond: number;
+  /** Contact events one message carries at most, when an endpoint is behind (1: never batched). */
+  batchSize: number;
+  /** The first retry's delay; each next one doubles (up to 128 times this), with jitter. */
+  retryBaseMs: number;
+  /** An endpoint whose every attempt failed for this long is disabled (24 h). */
+  disableAfterMs: number;
+  /** Longest one attempt may take, answer included. */
+  timeoutMs: number;
+  /** Deliveries one worker process makes at once. */
+  concurrency: number;
 }
 
 /**
@@ -150,7 +175,45 @@ export function loadConfig(env: Env = process.env): Config {
     limits: readLimits(env),
     metrics: readMetrics(env, port),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
+    webhooks: readWebhookSettings(env),
+    secretsKey: readSecretsKey(env),
   };
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
+  allowPrivate: false,
+  ratePerSecond: 10,
+  batchSize: 100,
+  retryBaseMs: 30_000,
+  disableAfterMs: 24 * HOUR_MS,
+  timeoutMs: 10_000,
+  concurrency: 4,
+};
+
+function readWebhookSettings(env: Env): WebhookSettings {
+  const d = DEFAULT_WEBHOOK_SETTINGS;
+  return {
+    allowPrivate: readBoolean(env, 'WEBHOOK_ALLOW_PRIVATE') ?? d.allowPrivate,
+    ratePerSecond: readPositiveNumber(env, 'WEBHOOK_RATE_PER_SECOND') ?? d.ratePerSecond,
+    batchSize: readInteger(env, 'WEBHOOK_BATCH_SIZE', d.batchSize, 1, 1000),
+    retryBaseMs: readInteger(env, 'WEBHOOK_RETRY_BASE_MS', d.retryBaseMs, 1, HOUR_MS),
+    disableAfterMs: readInteger(env, 'WEBHOOK_DISABLE_AFTER_MS', d.disableAfterMs, 1, 30 * 24 * HOUR_MS),
+    timeoutMs: readInteger(env, 'WEBHOOK_TIMEOUT_MS', d.timeoutMs, 100, 60_000),
+    concurrency: readInteger(env, 'WEBHOOK_CONCURRENCY', d.concurrency, 1, 64),
+  };
+}
+
+/** 32 bytes, base64 (`openssl rand -base64 32`). The message never repeats the value. */
+function readSecretsKey(env: Env): Buffer | undefined {
+  const raw = env.SECRETS_KEY?.trim();
+  if (!raw) return undefined;
+  const key = Buffer.from(raw, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw) || key.length !== 32) {
+    throw new ConfigError('SECRETS_KEY', 'must be 32 bytes in base64 (openssl rand -base64 32)');
+  }
+  return key;
 }
 
 function readTrustProxy(raw: string | undefined): boolean | number | string {

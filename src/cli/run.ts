@@ -2,6 +2,8 @@
 // `migrate`. Every one of them brings the schema up to date first.
 import { loadConfig } from '../config.js';
 import { JobRunner } from '../jobs/runner.js';
+import { WebhookDeliverer } from '../webhooks/deliverer.js';
+import { secretBoxFor } from '../webhooks/secret-box.js';
 import { createLogger } from '../logger.js';
 import { openCommandStore } from './store.js';
 
@@ -30,6 +32,13 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
         runningPerProject: config.limits.jobsRunningPerProject,
       })
     : undefined;
+  const secrets = secretBoxFor({ secretsKey: config.secretsKey, dialect: store.dialect, dataDir: config.dataDir });
+  // Without a key every worker shares, scale-out workers could not open the
+  // secrets the API sealed: they deliver nothing, and say so.
+  const canSign = config.secretsKey !== undefined || store.dialect === 'sqlite';
+  if (roles.worker && !canSign) logger.error('webhook deliveries are off in this process: SECRETS_KEY is not set (docs/operations.md)');
+  const deliverer =
+    roles.worker && canSign ? new WebhookDeliverer({ store, logger, secrets, settings: config.webhooks }) : undefined;
   // Loaded only here: `migrate` and `worker` need no HTTP stack.
   const http = roles.api ? await import('../http/app.js') : undefined;
   const rateLimiter =
@@ -40,7 +49,10 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
       : undefined;
   const metricsPort = config.metrics?.ownPort ?? null;
   const metrics = config.metrics && (metricsPort === null ? 'served' : 'counted');
-  const app = await http?.buildApp({ store, logger, rateLimiter, limits: config.limits, metrics, trustProxy: config.trustProxy, onJobQueued: () => runner?.wake() });
+  const app = await http?.buildApp({
+    store, logger, rateLimiter, limits: config.limits, metrics, trustProxy: config.trustProxy, onJobQueued: () => runner?.wake(),
+    webhooks: { secrets, allowPrivate: config.webhooks.allowPrivate },
+  });
   let metricsListener: { close(): Promise<void> } | undefined;
   // Signal handlers first: a process that says it has started must shut down
   // cleanly, never die of the default SIGTERM action.
@@ -55,8 +67,9 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
       process.exit(1);
     }, 25_000).unref();
     // Stop taking requests and jobs; in-flight requests finish, and each
-    // running job commits its current batch and is given back.
-    await Promise.all([app?.close(), runner?.stop(), metricsListener?.close()]);
+    // running job commits its current batch and is given back; each webhook
+    // attempt under way ends (within WEBHOOK_TIMEOUT_MS) and is recorded.
+    await Promise.all([app?.close(), runner?.stop(), deliverer?.stop(), metricsListener?.close()]);
     await rateLimiter?.close();
     await store.close();
     process.exit(0);
@@ -70,5 +83,6 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
     metricsListener = await startMetricsListener({ port: metricsPort, host: config.host, store, logger });
   }
   runner?.start();
+  deliverer?.start();
   if (app) await app.listen({ port: config.port, host: config.host });
 }

@@ -411,6 +411,121 @@ export interface EventStore {
 /** An event a write appends to its project's outbox; the store numbers it. */
 export type NewEvent = Omit<EventRecord, 'seq'>;
 
+/**
+ * An endpoint that receives the project's events as signed POSTs. Its
+ * signing secret is stored sealed (AES-256-GCM, webhooks/secret-box.ts):
+ * `sealedSecret` is never the secret itself.
+ */
+export interface WebhookRecord {
+  projectId: string;
+  id: string;
+  url: string;
+  events: EventType[];
+  sealedSecret: Buffer;
+  enabled: boolean;
+  /** When and why it stopped receiving (failing too long, or disabled through the API); null while enabled. */
+  disabledAt: number | null;
+  disabledReason: string | null;
+  /** Since when every attempt has failed; null after a success. */
+  failingSince: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What PATCH /webhooks/:id may change; `at` is the time of the change. */
+export interface WebhookChange {
+  url?: string;
+  events?: EventType[];
+  /** false: stops deliveries (`disabledReason` says why); true: resumes them where they stopped, at once. */
+  enabled?: boolean;
+  disabledReason?: string;
+  at: number;
+}
+
+/**
+ * Where an endpoint's deliveries stand. Every event up to `position` was
+ * delivered (a 2xx); `pendingThrough`, when set, is the last seq of the
+ * message being tried, so that each retry sends the very same events under
+ * the same webhook-id.
+ */
+export interface WebhookCursor {
+  position: number;
+  pendingThrough: number | null;
+  /** Failed attempts of the pending message so far. */
+  attempts: number;
+}
+
+/** Proof that a worker holds an endpoint; every write of its deliveries checks it. */
+export interface WebhookLease {
+  projectId: string;
+  webhookId: string;
+  workerId: string;
+}
+
+/** One attempt to deliver a message, as GET /webhooks/:id/deliveries shows it. */
+export interface WebhookDeliveryRecord {
+  /** The webhook-id header: the same for every attempt of one message. */
+  messageId: string;
+  /** The message's type: an event type, or `contact.batch`. */
+  type: string;
+  eventCount: number;
+  /** 1 for the first attempt of the message. */
+  attempt: number;
+  attemptedAt: number;
+  durationMs: number;
+  outcome: 'succeeded' | 'failed';
+  /** The receiver's HTTP status; null when none came (timeout, refused address, connection failure). */
+  responseStatus: number | null;
+  /** The first 1 KiB of the receiver's answer, as text. */
+  responseBody: string | null;
+  /** Why the attempt failed, in words; null when it succeeded. */
+  error: string | null;
+  /** When the message is tried again; null after a success, or when the endpoint was disabled. */
+  nextRetryAt: number | null;
+}
+
+/** The endpoint's state after an attempt, written with the attempt's record. */
+export type WebhookOutcome =
+  | { kind: 'delivered'; through: number; nextAttemptAt: number }
+  | { kind: 'retry'; nextAttemptAt: number; failingSince: number }
+  | { kind: 'disabled'; failingSince: number; reason: string; at: number };
+
+export interface WebhookStore {
+  /** Stores the endpoint; its deliveries start after `position` (the project's last event seq). */
+  create(webhook: WebhookRecord, position: number): Promise<void>;
+  /** The project's endpoints, oldest first. */
+  list(projectId: string): Promise<WebhookRecord[]>;
+  get(projectId: string, id: string): Promise<WebhookRecord | undefined>;
+  /** Undefined when the project has no such endpoint. */
+  update(projectId: string, id: string, change: WebhookChange): Promise<WebhookRecord | undefined>;
+  /** Deletes the endpoint and its delivery log; false when there was none. */
+  delete(projectId: string, id: string): Promise<boolean>;
+  /** The endpoint's latest attempts, newest first (the log keeps the last 100). */
+  listDeliveries(projectId: string, id: string, limit: number): Promise<WebhookDeliveryRecord[]>;
+  /**
+   * Leases to workerId the enabled endpoint due longest ago (its next attempt
+   * time passed) that has a message pending or an event of its types after
+   * its position, and is not leased, or leased by an owner in `abandonedBy`.
+   */
+  claim(workerId: string, leaseMs: number, abandonedBy?: string[]): Promise<{ webhook: WebhookRecord; cursor: WebhookCursor } | undefined>;
+  /** The owners of the live leases. */
+  leaseOwners(): Promise<string[]>;
+  /** Records the message about to be sent (its last seq); false when the lease was lost. */
+  hold(lease: WebhookLease, pendingThrough: number): Promise<boolean>;
+  /**
+   * Records an attempt, moves the endpoint on as `outcome` says, and gives
+   * the lease back, in one transaction; false, with nothing written, when
+   * the lease was lost.
+   */
+  finish(lease: WebhookLease, delivery: WebhookDeliveryRecord, outcome: WebhookOutcome): Promise<boolean>;
+  /**
+   * Gives the lease back without an attempt; the endpoint is due again at
+   * `nextAttemptAt`. With `skipThrough`, its position moves on to that seq
+   * (and no message is pending): no event up to it is of its types.
+   */
+  release(lease: WebhookLease, nextAttemptAt: number, skipThrough?: number): Promise<void>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly projects: ProjectStore;
@@ -420,6 +535,7 @@ export interface Store {
   readonly jobs: JobStore;
   readonly importDrafts: ImportDraftStore;
   readonly events: EventStore;
+  readonly webhooks: WebhookStore;
   /** Brings the schema to the current version; safe when several processes call it at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers. */

@@ -24,10 +24,13 @@ import { operationRoutes } from './routes/operations.js';
 import { contactRoutes } from './routes/contacts.js';
 import { importRoutes } from './routes/imports.js';
 import { bulkRoutes } from './routes/bulk.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { dashboard } from '../web/index.js';
 import { UploadSlots } from './upload-slots.js';
 import { AdminService } from '../domain/admins.js';
 import { ProjectService } from '../domain/projects.js';
+import { WebhookService } from '../domain/webhooks.js';
+import { SecretBox, SecretsKeyMissingError } from '../webhooks/secret-box.js';
 
 export type FastifyTypeBox = FastifyInstance<RawServerDefault, Req, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -48,9 +51,24 @@ export interface AppOptions {
   metrics?: 'served' | 'counted';
   /** Proxies trusted for the client's address and protocol (TRUST_PROXY). */
   trustProxy?: boolean | number | string;
+  /**
+   * Webhooks: the box that seals signing secrets (webhooks/secret-box.ts), and
+   * whether private addresses are allowed (WEBHOOK_ALLOW_PRIVATE). Without
+   * it, creating a webhook answers 503.
+   */
+  webhooks?: { secrets: SecretBox; allowPrivate: boolean };
 }
 
-export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits = DEFAULT_LIMITS, metrics, trustProxy = false }: AppOptions): Promise<FastifyTypeBox> {
+const NO_WEBHOOK_SECRETS = {
+  secrets: new SecretBox(() => {
+    throw new SecretsKeyMissingError();
+  }),
+  allowPrivate: false,
+};
+
+export async function buildApp({
+  store, logger, onJobQueued, rateLimiter, limits = DEFAULT_LIMITS, metrics, trustProxy = false, webhooks = NO_WEBHOOK_SECRETS,
+}: AppOptions): Promise<FastifyTypeBox> {
   const routes = new RouteTable();
   const authorize = authorizer(store, rateLimiter);
 
@@ -89,6 +107,7 @@ export async function buildApp({ store, logger, onJobQueued, rateLimiter, limits
       contactRoutes(api, contacts, new ChangeService(store), new ExportService(store), exportSlots);
       await importRoutes(api, imports, limits, uploadSlots);
       bulkRoutes(api, jobs);
+      webhookRoutes(api, new WebhookService(store, webhooks.secrets, webhooks.allowPrivate));
     },
   });
 

@@ -37,6 +37,8 @@ function operations(doc: any): [string, string, Operation][] {
   );
 }
 
+const needsKey = (path: string) => path.startsWith('/contacts') || path.startsWith('/webhooks');
+
 const headerNames = (response: { headers?: Record<string, unknown> }) => Object.keys(response.headers ?? {});
 
 // The document does not depend on the store: SQLite is enough.
@@ -84,18 +86,18 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  test('servers are listed; /health, /ready and /openapi.json need no key, every /contacts operation the secret key', () => {
+  test('servers are listed; /health, /ready and /openapi.json need no key, every /contacts and /webhooks operation the secret key', () => {
     assert.ok(Array.isArray(doc.servers) && doc.servers.length > 0);
     assert.equal(doc.security, undefined, 'no document-wide requirement for operations to inherit');
     for (const [path, method, operation] of operations(doc)) {
-      const expected = path.startsWith('/contacts') ? [{ secretKey: [] }] : [];
+      const expected = needsKey(path) ? [{ secretKey: [] }] : [];
       assert.deepEqual(operation.security, expected, `${method} ${path}`);
     }
   });
 
   test('every response declares X-Request-ID; authenticated ones RateLimit-*; 429 and 503 Retry-After; 202 Location', () => {
     for (const [path, method, operation] of operations(doc)) {
-      const authenticated = path.startsWith('/contacts');
+      const authenticated = needsKey(path);
       for (const status of ['400', '500', '503', ...(authenticated ? ['401', '403', '415', '429'] : [])]) {
         assert.ok(operation.responses[status], `${method} ${path} declares ${status}`);
       }

@@ -11,8 +11,10 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
 import { buildApp, type FastifyTypeBox } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
-import { DEFAULT_LIMITS, type Limits } from '../../src/config.js';
+import { DEFAULT_LIMITS, DEFAULT_WEBHOOK_SETTINGS, type Limits, type WebhookSettings } from '../../src/config.js';
 import { JobRunner } from '../../src/jobs/runner.js';
+import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
+import { SecretBox } from '../../src/webhooks/secret-box.js';
 import type { RateLimiter } from '../../src/http/rate-limit.js';
 import { ProjectService, type CreatedProject } from '../../src/domain/projects.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
@@ -107,6 +109,8 @@ export interface TestApp {
   app: FastifyTypeBox;
   store: Store;
   projects: ProjectService;
+  /** The box the app seals webhook secrets with: a deliverer of the test's own needs it. */
+  secrets: SecretBox;
   /** A new project with its keys, plus an Authorization header for its secret key. */
   project(name?: string): Promise<CreatedProject & { auth: { authorization: string } }>;
   close(): Promise<void>;
@@ -120,6 +124,10 @@ export interface StartOptions {
   rateLimiter?: RateLimiter;
   /** Bounds that differ from DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
+  /** Webhook settings that differ from DEFAULT_WEBHOOK_SETTINGS. */
+  webhooks?: Partial<WebhookSettings>;
+  /** Deliver webhooks from the same process, as `rolodex serve` does. */
+  deliver?: boolean;
 }
 
 export async function startApp(kind: StoreKind, options: StartOptions = {}): Promise<TestApp> {
@@ -137,20 +145,29 @@ export async function startApp(kind: StoreKind, options: StartOptions = {}): Pro
         waitBeforeYieldMs: 0,
       })
     : undefined;
-  const app = await buildApp({ store, logger, rateLimiter: options.rateLimiter, limits, onJobQueued: () => runner?.wake() });
+  const webhooks = { ...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks };
+  const secrets = new SecretBox(() => randomBytes(32));
+  const deliverer = options.deliver ? new WebhookDeliverer({ store, logger, secrets, settings: webhooks, pollMs: 20 }) : undefined;
+  const app = await buildApp({
+    store, logger, rateLimiter: options.rateLimiter, limits, onJobQueued: () => runner?.wake(),
+    webhooks: { secrets, allowPrivate: webhooks.allowPrivate },
+  });
   await app.ready();
   checkAnswersAgainstDocument(app);
   runner?.start();
+  deliverer?.start();
   const projects = new ProjectService(store);
   return {
     app,
     store,
     projects,
+    secrets,
     async project(name = 'test') {
       const created = await projects.createProject(name);
       return { ...created, auth: { authorization: `Bearer ${created.secretKey}` } };
     },
     async close() {
+      await deliverer?.stop();
       await runner?.stop();
       await app.close();
       await cleanup();

@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ContactSchema, ErrorSchema, HEADERS } from '../schemas.js';
 import { JOB_SCHEMAS } from '../routes/job-schemas.js';
+import { WEBHOOK_SCHEMAS } from '../routes/webhooks.js';
 import { appWide } from './app-wide.js';
 
 type OpenApiDocument = {
@@ -37,7 +38,7 @@ function withSharedHeaders(document: OpenApiDocument): OpenApiDocument {
 export const openapi = appWide('openapi', async (app) => {
   app.addSchema(ErrorSchema);
   app.addSchema(ContactSchema);
-  for (const schema of JOB_SCHEMAS) app.addSchema(schema);
+  for (const schema of [...JOB_SCHEMAS, ...WEBHOOK_SCHEMAS]) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -45,7 +46,7 @@ export const openapi = appWide('openapi', async (app) => {
         title: 'Rolodex',
         version: '1',
         description:
-          'Contacts for email platforms. Every /contacts endpoint needs `Authorization: Bearer sk_…`; ' +
+          'Contacts for email platforms. Every /contacts and /webhooks endpoint needs `Authorization: Bearer sk_…`; ' +
           'every answer carries X-Request-ID, and every non-2xx answer the Error envelope.',
         license: { name: 'MIT', identifier: 'MIT' },
       },
@@ -54,6 +55,7 @@ export const openapi = appWide('openapi', async (app) => {
         { name: 'contacts', description: 'Contacts: list and filter, export, and one at a time' },
         { name: 'imports', description: 'CSV and NDJSON imports: upload, preview, status, failed rows' },
         { name: 'bulk', description: 'Subscribe, unsubscribe or delete many contacts, by id or by filter' },
+        { name: 'webhooks', description: "Signed deliveries of the project's events to endpoints of its own, and their log" },
         { name: 'operations', description: 'Liveness, readiness and this document; no key needed' },
       ],
       components: {

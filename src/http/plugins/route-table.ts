@@ -36,6 +36,7 @@ export const ROUTER_OPTIONS = Object.freeze({ maxParamLength: MAX_PARAM_LENGTH }
 const NAMED_BY_PARAMETER = new Map([
   ['id', 'Contact'],
   ['jobId', 'Job'],
+  ['webhookId', 'Webhook'],
 ]);
 
 /** One route path and what the table knows of it. */

@@ -245,4 +245,50 @@ export const migrations: Migration[] = [
       CREATE INDEX events_at ON events (at);
     `,
   },
+  {
+    version: 11,
+    name: 'webhook endpoints and their deliveries log',
+    sql: `
+      -- An endpoint, its delivery state and its lease (see the SQLite
+      -- migration 12 for each column).
+      CREATE TABLE webhooks (
+        project_id      uuid NOT NULL,
+        id              uuid NOT NULL,
+        url             text NOT NULL,
+        events          text[] NOT NULL,
+        secret          bytea NOT NULL,
+        enabled         boolean NOT NULL,
+        disabled_at     bigint,
+        disabled_reason text,
+        failing_since   bigint,
+        created_at      bigint NOT NULL,
+        updated_at      bigint NOT NULL,
+        position        bigint NOT NULL,
+        pending_through bigint,
+        attempts        integer NOT NULL DEFAULT 0,
+        next_attempt_at bigint NOT NULL,
+        locked_by       text,
+        locked_until    bigint,
+        PRIMARY KEY (project_id, id)
+      );
+      CREATE INDEX webhooks_due ON webhooks (next_attempt_at) WHERE enabled;
+      CREATE TABLE webhook_deliveries (
+        seq             bigserial PRIMARY KEY,
+        project_id      uuid NOT NULL,
+        webhook_id      uuid NOT NULL,
+        message_id      text NOT NULL,
+        type            text NOT NULL,
+        event_count     integer NOT NULL,
+        attempt         integer NOT NULL,
+        attempted_at    bigint NOT NULL,
+        duration_ms     integer NOT NULL,
+        outcome         text NOT NULL,
+        response_status integer,
+        response_body   text,
+        error           text,
+        next_retry_at   bigint
+      );
+      CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (project_id, webhook_id, seq);
+    `,
+  },
 ];

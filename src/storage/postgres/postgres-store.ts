@@ -29,6 +29,7 @@ import { PostgresJobStore } from './postgres-jobs.js';
 import { PostgresAdminStore } from './postgres-admins.js';
 import { PostgresImportDraftStore } from './postgres-import-drafts.js';
 import { PostgresEventStore } from './postgres-events.js';
+import { PostgresWebhookStore } from './postgres-webhooks.js';
 import { ProjectGate } from './project-gate.js';
 import { contactsCountMatchingSql, contactsDataKeysSql, contactsScanEndSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
 import { COPY_OPTIONS, ContactLines, LINE_COLUMNS } from '../contact-lines.js';
@@ -58,6 +59,7 @@ export class PostgresStore implements Store {
   readonly jobs: PostgresJobStore;
   readonly importDrafts: PostgresImportDraftStore;
   readonly events: PostgresEventStore;
+  readonly webhooks: PostgresWebhookStore;
   private readonly searchTimeoutMs: number;
   private analyzing = false;
   private closed = false;
@@ -128,6 +130,7 @@ export class PostgresStore implements Store {
     this.events = new PostgresEventStore(pool, gate);
     this.admins = new PostgresAdminStore(pool);
     this.importDrafts = new PostgresImportDraftStore(pool);
+    this.webhooks = new PostgresWebhookStore(pool, gate);
   }
 
   /**

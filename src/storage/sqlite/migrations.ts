@@ -318,3 +318,54 @@ migrations.push({
     ) WITHOUT ROWID;
   `,
 });
+
+migrations.push({
+  version: 12,
+  name: 'webhook endpoints and their deliveries log',
+  sql: `
+    -- An endpoint, its delivery state and its lease. Every event of the
+    -- project up to position was delivered; pending_through is the last seq
+    -- of the message being tried (each retry sends the same events); a
+    -- worker holds the endpoint while locked_until is ahead. secret is the
+    -- signing secret sealed with AES-256-GCM (webhooks/secret-box.ts).
+    CREATE TABLE webhooks (
+      project_id      TEXT NOT NULL,
+      id              TEXT NOT NULL,
+      url             TEXT NOT NULL,
+      events          TEXT NOT NULL,
+      secret          BLOB NOT NULL,
+      enabled         INTEGER NOT NULL,
+      disabled_at     INTEGER,
+      disabled_reason TEXT,
+      failing_since   INTEGER,
+      created_at      INTEGER NOT NULL,
+      updated_at      INTEGER NOT NULL,
+      position        INTEGER NOT NULL,
+      pending_through INTEGER,
+      attempts        INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL,
+      locked_by       TEXT,
+      locked_until    INTEGER,
+      PRIMARY KEY (project_id, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX webhooks_due ON webhooks (next_attempt_at) WHERE enabled = 1;
+    -- Each attempt, the last 100 per endpoint.
+    CREATE TABLE webhook_deliveries (
+      seq             INTEGER PRIMARY KEY,
+      project_id      TEXT NOT NULL,
+      webhook_id      TEXT NOT NULL,
+      message_id      TEXT NOT NULL,
+      type            TEXT NOT NULL,
+      event_count     INTEGER NOT NULL,
+      attempt         INTEGER NOT NULL,
+      attempted_at    INTEGER NOT NULL,
+      duration_ms     INTEGER NOT NULL,
+      outcome         TEXT NOT NULL,
+      response_status INTEGER,
+      response_body   TEXT,
+      error           TEXT,
+      next_retry_at   INTEGER
+    );
+    CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (project_id, webhook_id, seq);
+  `,
+});

@@ -29,6 +29,7 @@ import { SqliteJobStore } from './sqlite-jobs.js';
 import { SqliteAdminStore } from './sqlite-admins.js';
 import { SqliteImportDraftStore } from './sqlite-import-drafts.js';
 import { SqliteEventStore } from './sqlite-events.js';
+import { SqliteWebhookStore } from './sqlite-webhooks.js';
 import { writeTransaction } from './write-transaction.js';
 import { queries } from './queries.js';
 import { SqliteFilter } from './sqlite-filter.js';
@@ -71,6 +72,7 @@ export class SqliteStore implements Store {
   readonly jobs: SqliteJobStore;
   readonly importDrafts: SqliteImportDraftStore;
   readonly events: SqliteEventStore;
+  readonly webhooks: SqliteWebhookStore;
   private readonly statements = new Map<string, Statement>();
   private readonly writes: GroupCommit;
   readonly filtered: SqliteFilter;
@@ -118,6 +120,7 @@ export class SqliteStore implements Store {
     this.jobs = new SqliteJobStore(db, (sql) => this.statement(sql), this.events);
     this.admins = new SqliteAdminStore(db, (sql) => this.statement(sql));
     this.importDrafts = new SqliteImportDraftStore(db, (sql) => this.statement(sql));
+    this.webhooks = new SqliteWebhookStore(db, (sql) => this.statement(sql));
   }
 
   static open(file: string, settings: { searchTimeoutMs?: number } = {}): SqliteStore {
