@@ -12,6 +12,7 @@
 // break; should a quoted field ever come, it is read correctly all the same,
 // by the slower character-by-character path.
 import { StringDecoder } from 'node:string_decoder';
+import { contactJson, isoTime } from '../domain/contact-json.js';
 import type { ContactRecord } from '../domain/store.js';
 
 /** The options that make PostgreSQL's COPY write these lines. */
@@ -21,6 +22,9 @@ export const LINE_COLUMNS = 'id, email, subscribed, data, created_at, updated_at
 
 const DELIMITER = '\x02';
 const QUOTE = '\x01';
+const T = 't'.charCodeAt(0);
+/** What JSON.stringify escapes in a string that holds no lone surrogate (an email holds none). */
+const NEEDS_ESCAPES = /["\\\x00-\x1f]/;
 
 /** The line of one contact as stored (`subscribed` 0 or 1 on SQLite, a boolean on PostgreSQL). */
 export function contactLine(id: string, email: string, subscribed: boolean | number, data: string, createdAt: number, updatedAt: number): string {
@@ -42,6 +46,39 @@ export class ContactLines {
   push(chunk: Buffer | string): ContactRecord[] {
     const text = this.rest + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
     return text.includes(QUOTE) ? this.quoted(text) : this.plain(text);
+  }
+
+  /**
+   * The contacts whose lines this chunk completes, as NDJSON (the API's
+   * contact objects, contactJson's very bytes), written straight from the
+   * fields without a record in between.
+   */
+  pushJson(chunk: Buffer | string): { lines: string; count: number } {
+    const text = this.rest + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    if (text.includes(QUOTE)) {
+      const contacts = this.quoted(text);
+      return { lines: contacts.map((contact) => `${contactJson(contact)}\n`).join(''), count: contacts.length };
+    }
+    const end = text.lastIndexOf('\n') + 1;
+    this.rest = text.slice(end);
+    let lines = '';
+    let count = 0;
+    for (let start = 0; start < end; count++) {
+      const email = text.indexOf(DELIMITER, start);
+      const subscribed = text.indexOf(DELIMITER, email + 1);
+      const data = text.indexOf(DELIMITER, subscribed + 1);
+      const createdAt = text.indexOf(DELIMITER, data + 1);
+      const updatedAt = text.indexOf(DELIMITER, createdAt + 1);
+      const next = text.indexOf('\n', updatedAt + 1);
+      if (updatedAt < 0 || next < 0 || text.lastIndexOf(DELIMITER, next) !== updatedAt) throw new Error('A contact line without its six fields');
+      const address = text.slice(email + 1, subscribed);
+      lines +=
+        `{"id":"${text.slice(start, email)}","email":${NEEDS_ESCAPES.test(address) ? JSON.stringify(address) : `"${address}"`},` +
+        `"subscribed":${text.charCodeAt(subscribed + 1) === T},"data":${text.slice(data + 1, createdAt)},` +
+        `"createdAt":"${isoTime(Number(text.slice(createdAt + 1, updatedAt)))}","updatedAt":"${isoTime(Number(text.slice(updatedAt + 1, next)))}"}\n`;
+      start = next + 1;
+    }
+    return { lines, count };
   }
 
   /** Throws when the text stopped inside a line. */

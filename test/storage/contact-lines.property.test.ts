@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { ContactLines, contactLine } from '../../src/storage/contact-lines.js';
 import type { ContactRecord } from '../../src/domain/store.js';
 import { csvCell } from '../../src/domain/csv-cell.js';
+import { contactJson } from '../../src/domain/contact-json.js';
 
 /** A field as PostgreSQL's COPY (FORMAT csv, DELIMITER 0x02, QUOTE 0x01) writes it. */
 function copyField(text: string): string {
@@ -77,5 +78,29 @@ test('csvCell quotes exactly the cells that hold a quote, the delimiter or a lin
   fc.assert(
     fc.property(cell, fc.constantFrom(',', ';', '\t', '|'), (text, delimiter) => assert.equal(csvCell(text, delimiter), reference(text, delimiter))),
     { numRuns: 2000 },
+  );
+});
+
+test('NDJSON written straight from the lines is contactJson of each contact, byte for byte', () => {
+  const email = fc.string({ unit: fc.constantFrom('a', '@', '.', 'é', '😀', '"', '\\', '\x03', '\x1f', '\x01', '\n') });
+  const data = fc.jsonValue().map((value) => JSON.stringify({ value }));
+  const contact = fc
+    .record({ id: fc.uuid(), email, subscribed: fc.boolean(), dataJson: data, createdAt: fc.integer({ min: 0, max: 2 ** 45 }), updatedAt: fc.integer({ min: 0, max: 2 ** 45 }) })
+    .map((c) => ({ ...c }));
+  fc.assert(
+    fc.property(fc.array(contact, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 10 }), (contacts, at) => {
+      const reader = new ContactLines();
+      let lines = '';
+      let count = 0;
+      for (const chunk of cut(Buffer.from(contacts.map(copyLine).join('')), at)) {
+        const written = reader.pushJson(chunk);
+        lines += written.lines;
+        count += written.count;
+      }
+      reader.end();
+      assert.equal(count, contacts.length);
+      assert.equal(lines, contacts.map((c) => `${contactJson(c)}\n`).join(''));
+    }),
+    { numRuns: 500 },
   );
 });

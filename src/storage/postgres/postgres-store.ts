@@ -121,6 +121,7 @@ export class PostgresStore implements Store {
       scan: (projectId, filter, after, limit, scanLimit) => inProject(projectId, () => this.scan(projectId, filter, after, limit, scanLimit)),
       dataKeys: (projectId, filter, max) => inProject(projectId, () => this.dataKeys(projectId, filter, max)),
       stream: (projectId, filter) => this.stream(gate, projectId, filter),
+      streamJson: (projectId, filter) => this.streamJson(gate, projectId, filter),
       getByEmails: async (projectId, emails) => {
         if (emails.length === 0) return [];
         return (await inProject(projectId, () => query<ContactRow>('contacts_select_by_emails', [projectId, emails]))).rows.map(toContact);
@@ -304,6 +305,26 @@ export class PostgresStore implements Store {
     return rows.map((row) => row.key);
   }
 
+  /** The matching contacts, split from the COPY's lines (copyContacts). */
+  private async *stream(gate: ProjectGate, projectId: string, filter: ContactFilter): AsyncGenerator<ContactRecord[]> {
+    const lines = new ContactLines();
+    for await (const chunk of this.copyContacts(gate, projectId, filter)) {
+      const contacts = lines.push(chunk);
+      if (contacts.length > 0) yield contacts;
+    }
+    lines.end();
+  }
+
+  /** The same COPY, written as NDJSON straight from its lines. */
+  private async *streamJson(gate: ProjectGate, projectId: string, filter: ContactFilter): AsyncGenerator<{ lines: string; count: number }> {
+    const lines = new ContactLines();
+    for await (const chunk of this.copyContacts(gate, projectId, filter)) {
+      const written = lines.pushJson(chunk);
+      if (written.count > 0) yield written;
+    }
+    lines.end();
+  }
+
   /**
    * The matching contacts through `COPY (SELECT …) TO STDOUT` on a connection
    * of the project's share: the server writes the rows at its own pace on its
@@ -314,7 +335,7 @@ export class PostgresStore implements Store {
    * a reader that stops early gets the connection destroyed, which ends the
    * COPY on the server.
    */
-  private async *stream(gate: ProjectGate, projectId: string, filter: ContactFilter): AsyncGenerator<ContactRecord[]> {
+  private async *copyContacts(gate: ProjectGate, projectId: string, filter: ContactFilter): AsyncGenerator<Buffer> {
     const release = await gate.hold(projectId);
     let client: pg.PoolClient | undefined;
     let finished = false;
@@ -324,12 +345,7 @@ export class PostgresStore implements Store {
       const select = `SELECT ${LINE_COLUMNS} FROM contacts WHERE ${inlineParams(where, params, client)} ORDER BY created_at DESC, id DESC`;
       await client.query('BEGIN READ ONLY');
       await client.query('SET LOCAL statement_timeout = 0');
-      const lines = new ContactLines();
-      for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT ${COPY_OPTIONS}`)) as AsyncIterable<Buffer>) {
-        const batch = lines.push(chunk);
-        if (batch.length > 0) yield batch;
-      }
-      lines.end();
+      yield* client.query(copyTo(`COPY (${select}) TO STDOUT ${COPY_OPTIONS}`)) as AsyncIterable<Buffer>;
       await client.query('COMMIT');
       finished = true;
     } finally {
