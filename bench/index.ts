@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { importEmbedded, importPostgres } from './import.js';
 import { httpThroughput } from './http.js';
+import { postPostgres } from './post-postgres.js';
 import { scale } from './scale.js';
 import { memory } from './memory.js';
 import { hostile } from './hostile.js';
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult[]>> = {
   'import-embedded': importEmbedded,
   'import-postgres': importPostgres,
   http: httpThroughput,
+  'post-postgres': postPostgres,
   scale,
   memory,
   hostile,

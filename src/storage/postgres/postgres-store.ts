@@ -30,6 +30,7 @@ import { PostgresAdminStore } from './postgres-admins.js';
 import { PostgresImportDraftStore } from './postgres-import-drafts.js';
 import { PostgresEventStore } from './postgres-events.js';
 import { PostgresWebhookStore } from './postgres-webhooks.js';
+import { GroupInsert } from './group-insert.js';
 import { ProjectGate } from './project-gate.js';
 import { contactsCountMatchingSql, contactsDataKeysSql, contactsScanEndSql, contactsListPageSql, contactsWhere, queries as q } from './queries.js';
 import { COPY_OPTIONS, ContactLines, LINE_COLUMNS } from '../contact-lines.js';
@@ -37,11 +38,6 @@ import { contactJson } from '../../domain/contact-json.js';
 import { countOf, toContact, toKey, toProject, type ContactRow, type KeyRow, type ProjectRow } from '../rows.js';
 
 const MIGRATION_LOCK = 0x526f6c6f; // "Rolo"
-
-/** A new contact, and its event's data. */
-function contactValues(projectId: string, c: ContactRecord): unknown[] {
-  return [projectId, c.id, c.email, c.subscribed, c.dataJson, c.createdAt, c.updatedAt, contactJson(c)];
-}
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === '23505';
@@ -61,6 +57,7 @@ export class PostgresStore implements Store {
   readonly events: PostgresEventStore;
   readonly webhooks: PostgresWebhookStore;
   private readonly searchTimeoutMs: number;
+  private readonly creates: GroupInsert;
   private analyzing = false;
   private closed = false;
 
@@ -69,10 +66,11 @@ export class PostgresStore implements Store {
     /** Key checks only: they run on every request, so they never queue behind any project's work. */
     private readonly authPool: pg.Pool,
     private readonly delivery: JobDelivery,
-    gate: ProjectGate,
+    private readonly gate: ProjectGate,
     settings: Pick<PoolSettings, 'searchTimeoutMs'> = {},
   ) {
     this.searchTimeoutMs = settings.searchTimeoutMs ?? 2000;
+    this.creates = new GroupInsert(pool, gate);
     const query = <R extends pg.QueryResultRow>(name: keyof typeof q, values: unknown[]) =>
       guarded(() => pool.query<R>({ name, text: q[name], values }));
     // Every piece of work for one project goes through its share of the pool.
@@ -108,7 +106,8 @@ export class PostgresStore implements Store {
       },
     };
     this.contacts = {
-      upsertByEmail: (projectId, email, decide) => inProject(projectId, () => this.upsertByEmail(projectId, email, decide)),
+      // The insert takes a slot of the project's share per batch (group-insert.ts), a merge one of its own.
+      upsertByEmail: (projectId, email, decide) => this.upsertByEmail(projectId, email, decide),
       updateById: (projectId, id, decide) => inProject(projectId, () => this.updateById(projectId, id, decide)),
       getById: async (projectId, id) => {
         const row = (await inProject(projectId, () => query<ContactRow>('contacts_get_by_id', [projectId, id]))).rows[0];
@@ -213,16 +212,14 @@ export class PostgresStore implements Store {
 
   private async upsertByEmail(projectId: string, email: string, decide: DecideContact) {
     for (;;) {
-      // The common case, a new email, is one statement; a conflict means the
-      // contact exists (or was just created) and is merged under its row lock.
+      // The common case, a new email, is one statement, shared with the
+      // project's other creates of the moment; a conflict means the contact
+      // exists (or was just created) and is merged under its row lock.
       const fresh = decide(undefined);
-      const inserted = await guarded(() =>
-        this.pool.query({ name: 'contacts_insert_new', text: q.contacts_insert_new, values: contactValues(projectId, fresh) }),
-      );
-      if (inserted.rowCount === 1) return { contact: fresh, created: true };
+      if (await this.creates.insert(projectId, fresh)) return { contact: fresh, created: true };
       // Undefined when the contact was deleted in between: try the insert again.
-      const updated = await transaction(this.pool, (client) =>
-        this.reviseLocked(client, projectId, 'contacts_lock_by_email', [projectId, email], decide),
+      const updated = await this.gate.run(projectId, () =>
+        transaction(this.pool, (client) => this.reviseLocked(client, projectId, 'contacts_lock_by_email', [projectId, email], decide)),
       );
       if (updated) return { contact: updated, created: false };
     }

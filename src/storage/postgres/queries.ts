@@ -73,6 +73,30 @@ export const queries = {
      RETURNING 1`,
     "'contact.created', $7, $8",
   ),
+  // Group commit (group-insert.ts): new contacts ($2-$8, one array per
+  // column, in email order) and a contact.created event for each one
+  // inserted, numbered in that order by one advance of the head. The events'
+  // INSERT is read by nothing, so PostgreSQL runs it after the statement's
+  // SELECT has inserted every contact: the locks are taken in the order
+  // writeWithEvent keeps (contact rows, counts, head). Returns the emails inserted.
+  contacts_insert_new_batch: `WITH given AS (
+                                SELECT * FROM unnest($2::uuid[], $3::text[], $4::boolean[], $5::json[], $6::bigint[], $7::bigint[], $8::text[])
+                                  WITH ORDINALITY AS g (id, email, subscribed, data, created_at, updated_at, event, n)
+                              ), written AS (
+                                INSERT INTO contacts (project_id, id, email, subscribed, data, created_at, updated_at)
+                                SELECT $1, id, email, subscribed, data, created_at, updated_at FROM given ORDER BY n
+                                ON CONFLICT (project_id, email) DO NOTHING
+                                RETURNING id, email
+                              ), counted AS (
+                                SELECT project_id FROM project_counts WHERE project_id = $1 AND EXISTS (SELECT 1 FROM written) FOR UPDATE
+                              ), head AS (
+                                ${headAdvance('SELECT project_id, (SELECT count(*) FROM written) FROM counted', 'excluded.seq')}
+                              ), appended AS (
+                                INSERT INTO events (project_id, seq, type, at, data)
+                                SELECT $1, head.seq - count(*) OVER () + row_number() OVER (ORDER BY g.n), 'contact.created', g.updated_at, g.event
+                                FROM head, written AS w JOIN given AS g ON g.id = w.id
+                              )
+                              SELECT email FROM written`,
   contacts_update: writeWithEvent(
     `UPDATE contacts SET email = $3, subscribed = $4, data = $5, updated_at = $6
      WHERE project_id = $1 AND id = $2
