@@ -4,7 +4,9 @@
 // mark is a count of notifications; while the listening connection is down
 // (or not yet up) there is no mark, so every key check reads the database,
 // and once it listens again the count moves on, dropping whatever was
-// remembered before. The connection is opened on the first key check, so a
+// remembered before. A connection that dies without a word (a network cut)
+// is found by a heartbeat query every HEARTBEAT_MS that must answer within
+// as long. The connection is opened on the first key check, so a
 // command-line run that never checks a key opens none.
 import pg from 'pg';
 import type { RevocationMark } from '../../domain/store.js';
@@ -13,6 +15,7 @@ export const KEYS_CHANNEL = 'rolodex_keys';
 /** How the listening connection shows in pg_stat_activity. */
 export const LISTENER_APPLICATION_NAME = 'rolodex-keys';
 const RECONNECT_MS = 1000;
+const HEARTBEAT_MS = 5000;
 
 export class KeyListener {
   private client: pg.Client | undefined;
@@ -21,6 +24,7 @@ export class KeyListener {
   private started = false;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly connectionString: string,
@@ -44,6 +48,7 @@ export class KeyListener {
     this.closed = true;
     this.listening = false;
     clearTimeout(this.retry);
+    clearInterval(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => {});
@@ -71,12 +76,22 @@ export class KeyListener {
     // Revocations made while nobody listened were not heard: start afresh.
     this.generation++;
     this.listening = true;
+    this.heartbeat = setInterval(() => this.beat(client), HEARTBEAT_MS).unref();
+  }
+
+  private beat(client: pg.Client): void {
+    const silent = setTimeout(() => this.lost(client), HEARTBEAT_MS).unref();
+    client.query('SELECT 1').then(
+      () => clearTimeout(silent),
+      () => this.lost(client),
+    );
   }
 
   private lost(client: pg.Client): void {
     if (this.client !== client) return;
     this.client = undefined;
     this.listening = false;
+    clearInterval(this.heartbeat);
     client.end().catch(() => {});
     if (!this.closed) this.retry = setTimeout(() => void this.connect(), RECONNECT_MS).unref();
   }
