@@ -30,9 +30,16 @@ export class RevocationFile {
     }
   }
 
-  /** After a revocation has committed. Throws when the file cannot be written: running servers would keep trusting the key. */
+  /** After a revocation has committed. Throws when the file cannot be written: running servers may keep trusting the key. */
   bump(): void {
-    appendFileSync(this.path, '.');
+    try {
+      appendFileSync(this.path, '.');
+    } catch (error) {
+      throw new Error(
+        `The key is revoked, but ${this.path} could not be written (${(error as NodeJS.ErrnoException).code}): ` +
+          'running servers may still accept it until they restart',
+      );
+    }
   }
 }
 
