@@ -145,7 +145,8 @@ export class PostgresStore implements Store {
    * Connections per process: the main pool (`max`, DATABASE_POOL_SIZE, 10 by
    * default) + the auth pool (2) + pg-boss's own pool (2, delivery.ts) = 14
    * by default, and in a process that checks keys the connection that
-   * listens for their revocation (key-listener.ts): 15. One project holds at most `perProject` (4) of the main pool.
+   * listens for their revocation (key-listener.ts): 15. One project holds at
+   * most `perProject` (4) of the main pool.
    */
   static async connect(connectionString: string, settings: PoolSettings = {}): Promise<PostgresStore> {
     const max = settings.max ?? 10;
