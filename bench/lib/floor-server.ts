@@ -8,9 +8,11 @@
 //     GET /contacts/:id   store.contacts.getById
 //     POST /contacts      store.contacts.upsertByEmail (a new contact per email)
 // FLOOR=service: what the contract requires of every request as well: the
-//   request id, the key check (ProjectService.authenticate, a keyed read, so
-//   that a revocation counts at once), the domain's rules (ContactService get
-//   and upsert: email and data checks), and one log line (our pino logger).
+//   request id, the key check (ProjectService.authenticate with its key
+//   cache, as the server's: a keyed read only when the store's revocation
+//   mark has moved, so that a revocation counts at once), the domain's rules
+//   (ContactService get and upsert: email and data checks), and one log line
+//   (our pino logger).
 //
 // Run by bench/http.ts with FLOOR, DATA_DIR or DATABASE_URL, PORT and
 // PROJECT_ID set; prints "ready" once listening. Requests it cannot answer
@@ -18,6 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import { ContactService, newContact, type Contact } from '../../src/domain/contacts.js';
+import { KeyCache } from '../../src/domain/key-cache.js';
 import { ProjectService } from '../../src/domain/projects.js';
 import { contactJson } from '../../src/http/wire-json.js';
 import { createLogger } from '../../src/logger.js';
@@ -26,7 +29,7 @@ import { openStore } from '../../src/storage/open-store.js';
 const projectId = process.env.PROJECT_ID!;
 const service = process.env.FLOOR === 'service';
 const store = await openStore({ dataDir: process.env.DATA_DIR ?? '', databaseUrl: process.env.DATABASE_URL });
-const projects = new ProjectService(store);
+const projects = new ProjectService(store, new KeyCache());
 const contacts = new ContactService(store);
 const logger = createLogger('info');
 

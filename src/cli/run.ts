@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { JobRunner } from '../jobs/runner.js';
 import { WebhookDeliverer } from '../webhooks/deliverer.js';
 import { secretBoxFor } from '../webhooks/secret-box.js';
-import { createLogger } from '../logger.js';
+import { createLogger, flushLogs } from '../logger.js';
 import { openCommandStore } from './store.js';
 
 export interface ProcessRoles {
@@ -72,6 +72,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
     await Promise.all([app?.close(), runner?.stop(), deliverer?.stop(), metricsListener?.close()]);
     await rateLimiter?.close();
     await store.close();
+    await flushLogs(logger);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

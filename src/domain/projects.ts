@@ -2,6 +2,7 @@
 // Authorization header into the project it belongs to.
 import { AppError, invalidField, notFound } from './errors.js';
 import { isId, newId } from './ids.js';
+import type { KeyCache } from './key-cache.js';
 import { bearerToken, generateKey, hashKey, type KeyKind } from './keys.js';
 import type { ApiKeyRecord, ProjectRecord, Store } from './store.js';
 import { codePointLength } from './text.js';
@@ -41,7 +42,11 @@ function keyRecord(projectId: string, kind: KeyKind): { record: ApiKeyRecord; ra
 }
 
 export class ProjectService {
-  constructor(private readonly store: Store) {}
+  /** `keyCache`: for a process that checks keys on requests; see key-cache.ts. */
+  constructor(
+    private readonly store: Store,
+    private readonly keyCache?: KeyCache,
+  ) {}
 
   async createProject(name: string): Promise<CreatedProject> {
     const trimmed = name.trim();
@@ -98,19 +103,25 @@ export class ProjectService {
   }
 
   /**
-   * The project a request acts for. Keys are looked up by their SHA-256 hash
-   * on every request (an indexed read), so a revocation counts at once.
+   * The project a request acts for. Keys are looked up by their SHA-256 hash:
+   * in the key cache when there is one (a live key read earlier, trusted only
+   * while the store's revocation mark is unchanged), else by an indexed read.
+   * Either way a revocation counts at once.
    */
   async authenticate(authorization: string | undefined, required: KeyKind = 'secret'): Promise<string> {
     const token = bearerToken(authorization);
     if (token === undefined) {
       throw new AppError('UNAUTHORIZED', 'Missing or malformed Authorization header; expected "Bearer sk_…"');
     }
-    const key = token.length <= 512 ? await this.store.keys.findByHash(hashKey(token)) : undefined;
+    const key = token.length <= 512 ? await this.findKey(hashKey(token)) : undefined;
     if (!key || key.revokedAt !== null) throw new AppError('INVALID_API_KEY', 'Invalid API key');
     if (required === 'secret' && key.kind !== 'secret') {
       throw new AppError('SECRET_KEY_REQUIRED', 'This endpoint requires a secret key (sk_*)');
     }
     return key.projectId;
+  }
+
+  private findKey(hash: Buffer) {
+    return this.keyCache ? this.keyCache.find(this.store.keys, hash) : this.store.keys.findByHash(hash);
   }
 }

@@ -121,10 +121,25 @@ export interface ProjectStore {
 export interface KeyStore {
   insert(key: ApiKeyRecord): Promise<void>;
   list(projectId: string): Promise<ApiKeyRecord[]>;
-  /** Marks a key revoked; false when no live key has that id. */
+  /**
+   * Marks a key revoked; false when no live key has that id. Once it
+   * resolves, the revocation mark has changed in this process, and every
+   * other process sees it change (see revocationMark).
+   */
   revoke(keyId: string, at: number): Promise<boolean>;
   findByHash(hash: Buffer): Promise<ApiKeyRecord | undefined>;
+  /**
+   * A value that changes whenever a key may have stopped working, by a
+   * revocation in this process or any other sharing the database; a key read
+   * under one mark may be trusted only while the mark stays the same
+   * (domain/key-cache.ts). Undefined while that cannot be told: then every
+   * key check reads the database. As cheap as a `stat`, it is asked on every
+   * request.
+   */
+  revocationMark(): RevocationMark | undefined;
 }
+
+export type RevocationMark = string | number;
 
 export interface ContactStore {
   upsertByEmail(

@@ -4,6 +4,7 @@
 // such a path still needs a key before its 404, as any other id would.
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { KeyCache } from '../../domain/key-cache.js';
 import { ProjectService } from '../../domain/projects.js';
 import type { Store } from '../../domain/store.js';
 import type { FastifyTypeBox } from '../app.js';
@@ -24,7 +25,7 @@ declare module 'fastify' {
 export type Authorize = (request: FastifyRequest, reply: FastifyReply) => Promise<string>;
 
 export function authorizer(store: Store, rateLimiter: RateLimiter | undefined): Authorize {
-  const projects = new ProjectService(store);
+  const projects = new ProjectService(store, new KeyCache());
   return async (request, reply) => {
     const projectId = await projects.authenticate(request.headers.authorization);
     if (rateLimiter) await applyRateLimit(rateLimiter, projectId, reply);

@@ -24,6 +24,7 @@ import {
 } from '../../domain/store.js';
 import { createPool, guarded, timedSearch, transaction, type PoolSettings } from './database.js';
 import { JobDelivery } from './delivery.js';
+import { KeyListener } from './key-listener.js';
 import { migrations } from './migrations.js';
 import { PostgresJobStore } from './postgres-jobs.js';
 import { PostgresAdminStore } from './postgres-admins.js';
@@ -68,6 +69,7 @@ export class PostgresStore implements Store {
     private readonly delivery: JobDelivery,
     private readonly gate: ProjectGate,
     settings: Pick<PoolSettings, 'searchTimeoutMs'> = {},
+    private readonly keyListener?: KeyListener,
   ) {
     this.searchTimeoutMs = settings.searchTimeoutMs ?? 2000;
     this.creates = new GroupInsert(pool, gate);
@@ -96,14 +98,20 @@ export class PostgresStore implements Store {
     this.keys = {
       insert: async (key) => void (await inProject(key.projectId, () => query('keys_insert', keyValues(key)))),
       list: async (projectId) => (await inProject(projectId, () => query<KeyRow>('keys_list', [projectId]))).rows.map(toKey),
-      // By key id, from the CLI: no project to charge it to.
-      revoke: async (keyId, at) => (await query('keys_revoke', [at, keyId])).rowCount === 1,
+      // By key id, from the CLI: no project to charge it to. The statement
+      // notifies every listening process (key-listener.ts) when it commits.
+      revoke: async (keyId, at) => {
+        const revoked = (await query('keys_revoke', [at, keyId])).rowCount === 1;
+        if (revoked) keyListener?.bump();
+        return revoked;
+      },
       findByHash: async (hash) => {
         const { rows } = await guarded(() =>
           authPool.query<KeyRow>({ name: 'keys_find_by_hash', text: q.keys_find_by_hash, values: [hash] }),
         );
         return rows[0] && toKey(rows[0]);
       },
+      revocationMark: () => keyListener?.mark(),
     };
     this.contacts = {
       // The insert takes a slot of the project's share per batch (group-insert.ts), a merge one of its own.
@@ -136,7 +144,9 @@ export class PostgresStore implements Store {
   /**
    * Connections per process: the main pool (`max`, DATABASE_POOL_SIZE, 10 by
    * default) + the auth pool (2) + pg-boss's own pool (2, delivery.ts) = 14
-   * by default. One project holds at most `perProject` (4) of the main pool.
+   * by default, and in a process that checks keys the connection that
+   * listens for their revocation (key-listener.ts): 15. One project holds at
+   * most `perProject` (4) of the main pool.
    */
   static async connect(connectionString: string, settings: PoolSettings = {}): Promise<PostgresStore> {
     const max = settings.max ?? 10;
@@ -144,7 +154,8 @@ export class PostgresStore implements Store {
     const pool = createPool(connectionString, settings);
     const authPool = createPool(connectionString, { ...settings, max: AUTH_POOL_SIZE }, 'rolodex-auth');
     const gate = new ProjectGate(perProject, settings.connectTimeoutMs ?? 5000);
-    return new PostgresStore(pool, authPool, new JobDelivery(connectionString), gate, settings);
+    const keyListener = new KeyListener(connectionString, settings.connectTimeoutMs ?? 5000);
+    return new PostgresStore(pool, authPool, new JobDelivery(connectionString), gate, settings, keyListener);
   }
 
   async migrate(): Promise<void> {
@@ -206,6 +217,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.keyListener?.close();
     await this.delivery.close();
     await Promise.all([this.pool.end(), this.authPool.end()]);
   }

@@ -57,7 +57,9 @@ export const queries = {
   keys_insert: `INSERT INTO api_keys (id, project_id, kind, hash, prefix, created_at, revoked_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
   keys_list: `SELECT ${KEY_COLUMNS} FROM api_keys WHERE project_id = $1 ORDER BY created_at, id`,
-  keys_revoke: 'UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
+  // One statement: the notification (KEYS_CHANNEL, key-listener.ts) goes out when the revocation commits.
+  keys_revoke: `WITH revoked AS (UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id)
+                SELECT pg_notify('rolodex_keys', '') FROM revoked`,
   keys_find_by_hash: `SELECT ${KEY_COLUMNS} FROM api_keys WHERE hash = $1`,
 
   contacts_get_by_id: `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE project_id = $1 AND id = $2`,

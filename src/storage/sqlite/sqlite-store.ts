@@ -31,6 +31,7 @@ import { SqliteImportDraftStore } from './sqlite-import-drafts.js';
 import { SqliteEventStore } from './sqlite-events.js';
 import { SqliteWebhookStore } from './sqlite-webhooks.js';
 import { writeTransaction } from './write-transaction.js';
+import { RevocationCounter, RevocationFile } from './revocation-file.js';
 import { queries } from './queries.js';
 import { SqliteFilter } from './sqlite-filter.js';
 import { TIME_MARK } from './filter-sql.js';
@@ -81,6 +82,7 @@ export class SqliteStore implements Store {
     readonly db: Db,
     private readonly checkpointer?: Checkpointer,
     searchTimeoutMs = DEFAULT_LIMITS.searchTimeoutMs,
+    revocations: RevocationFile | RevocationCounter = new RevocationCounter(),
   ) {
     this.writes = new GroupCommit(db);
     this.filtered = new SqliteFilter((sql) => this.statement(sql), (sql) => this.db.prepare(sql), searchTimeoutMs);
@@ -94,11 +96,16 @@ export class SqliteStore implements Store {
     this.keys = {
       insert: async (key) => void writeTransaction(this.db, () => this.statement(queries.keys_insert).run(key)),
       list: async (projectId) => (this.statement(queries.keys_list).all(projectId) as KeyRow[]).map(toKey),
-      revoke: async (keyId, at) => writeTransaction(this.db, () => this.statement(queries.keys_revoke).run(at, keyId).changes === 1),
+      revoke: async (keyId, at) => {
+        const revoked = writeTransaction(this.db, () => this.statement(queries.keys_revoke).run(at, keyId).changes === 1);
+        if (revoked) revocations.bump();
+        return revoked;
+      },
       findByHash: async (hash) => {
         const row = this.statement(queries.keys_find_by_hash).get(hash) as KeyRow | undefined;
         return row && toKey(row);
       },
+      revocationMark: () => revocations.mark(),
     };
     this.contacts = {
       upsertByEmail: (projectId, email, decide) => this.writes.run(() => this.upsertByEmail(projectId, email, decide)),
@@ -127,7 +134,7 @@ export class SqliteStore implements Store {
     const db = openSqliteDatabase(file);
     if (file === ':memory:') return new SqliteStore(db, undefined, settings.searchTimeoutMs);
     db.pragma('wal_autocheckpoint = 0');
-    return new SqliteStore(db, new Checkpointer(file), settings.searchTimeoutMs);
+    return new SqliteStore(db, new Checkpointer(file), settings.searchTimeoutMs, new RevocationFile(`${file}-revoked-keys`));
   }
 
   async migrate(): Promise<void> {
