@@ -11,6 +11,7 @@ import { scale } from './scale.js';
 import { memory } from './memory.js';
 import { hostile } from './hostile.js';
 import { filters } from './filters.js';
+import { isolation } from './isolation.js';
 
 export interface BenchResult {
   name: string;
@@ -32,6 +33,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult[]>> = {
   memory,
   hostile,
   filters,
+  isolation,
 };
 
 const asked = process.argv.slice(2);

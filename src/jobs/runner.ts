@@ -9,6 +9,7 @@ import { runImportJob } from './import-job.js';
 import { failJob, type JobHandler } from './job-context.js';
 import { observeClaim } from './job-metrics.js';
 import { newWorkerId, ownerIsGone } from './worker-identity.js';
+import { Naps } from './naps.js';
 
 const HANDLERS: Record<JobType, JobHandler> = {
   import: runImportJob,
@@ -50,7 +51,7 @@ export class JobRunner {
   private readonly runningPerProject: number;
   private readonly waitBeforeYieldMs: number;
   private readonly held = new Map<string, JobLease>();
-  private readonly sleepers = new Set<() => void>();
+  private readonly naps = new Naps();
   private slots: Promise<void>[] = [];
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
@@ -87,7 +88,7 @@ export class JobRunner {
    */
   wake(): void {
     setImmediate(() => {
-      for (const wakeUp of this.sleepers) wakeUp();
+      this.naps.wakeAll();
     });
   }
 
@@ -113,7 +114,7 @@ export class JobRunner {
         observeClaim(job, claimStartedAt);
         await this.run(job);
       } else {
-        await this.sleep(this.pollMs);
+        await this.naps.sleep(this.pollMs);
       }
     }
   }
@@ -194,17 +195,5 @@ export class JobRunner {
     } catch (error) {
       this.logger.warn({ err: error }, 'could not delete expired events');
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.sleepers.add(done);
-    });
   }
 }

@@ -16,6 +16,7 @@ import { webhookSecretContext, type SecretBox } from './secret-box.js';
 import { send, type AttemptResult } from './sender.js';
 import { signature } from './signing.js';
 import { countDelivery } from './webhook-metrics.js';
+import { Naps } from '../jobs/naps.js';
 
 export interface DelivererOptions {
   store: Store;
@@ -44,7 +45,7 @@ export class WebhookDeliverer {
   private readonly settings: WebhookSettings;
   private readonly pollMs: number;
   private readonly leaseMs: number;
-  private readonly sleepers = new Set<() => void>();
+  private readonly naps = new Naps();
   private slots: Promise<void>[] = [];
   private stopping = false;
   /** Until when idle slots leave the claiming to the next poll: one slot found nothing to send. */
@@ -68,7 +69,7 @@ export class WebhookDeliverer {
   /** Lets every slot finish its attempt (at most the attempt's time bound), then stops. */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const wakeUp of this.sleepers) wakeUp();
+    this.naps.wakeAll();
     await Promise.all(this.slots);
     this.logger.info('webhook deliveries stopped');
   }
@@ -80,7 +81,7 @@ export class WebhookDeliverer {
       // next poll.
       const idle = this.idleUntil - Date.now();
       if (idle > 0) {
-        await this.sleep(idle);
+        await this.naps.sleep(idle);
         continue;
       }
       let claimed: { webhook: WebhookRecord; cursor: WebhookCursor } | undefined;
@@ -91,7 +92,7 @@ export class WebhookDeliverer {
       }
       if (!claimed) {
         this.idleUntil = Date.now() + this.pollMs;
-        await this.sleep(this.pollMs);
+        await this.naps.sleep(this.pollMs);
         continue;
       }
       const { webhook, cursor } = claimed;
@@ -203,7 +204,7 @@ export class WebhookDeliverer {
   private wakeAt(time: number): void {
     this.idleUntil = Math.min(this.idleUntil, time);
     const timer = setTimeout(() => {
-      for (const wakeUp of this.sleepers) wakeUp();
+      this.naps.wakeAll();
     }, Math.max(0, time - Date.now()));
     timer.unref();
   }
@@ -217,17 +218,5 @@ export class WebhookDeliverer {
       owners.catch(() => (this.abandoned = undefined));
     }
     return this.abandoned.owners;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.sleepers.add(done);
-    });
   }
 }

@@ -39,6 +39,9 @@ import {
   type Params,
 } from './filter-sql.js';
 
+/** A contact of jsonPage: its line up to the value of createdAt, then createdAt and updatedAt (epoch ms). */
+export type JsonPageRow = [head: string, createdAt: number, updatedAt: number];
+
 /** A filter with at most this many candidates is answered among them; a broader one walks the page index. */
 const FEW = 1000;
 /** The work one statement may do before the event loop gets a turn. */
@@ -114,15 +117,19 @@ export class SqliteFilter {
   }
 
   /**
-   * A page as NDJSON lines with their times marked (JSON_LINE), when the
-   * filter is a plain read of a page index (a state and creation bounds at
-   * most): one bounded statement. Undefined for any other filter.
+   * A page as the starts of its NDJSON lines and their times (JSON_HEAD),
+   * when the filter is a plain read of a page index (a state and creation
+   * bounds at most): one bounded statement. Undefined for any other filter.
    */
-  jsonPage(projectId: string, filter: ContactFilter, after: ContactPosition | undefined, limit: number): string[] | undefined {
-    if (filter.email !== undefined) return undefined;
+  jsonPage(projectId: string, filter: ContactFilter, after: ContactPosition | undefined, limit: number): JsonPageRow[] | undefined {
+    if (!this.readsPageIndex(projectId, filter)) return undefined;
     const direct = new PageWalk(projectId, filter);
-    if (!direct.indexOnly) return undefined;
-    return this.dynamic(direct.jsonPage).pluck().all(direct.bind(direct.start(after), { limit })) as string[];
+    return this.dynamic(direct.jsonPage).raw().all(direct.bind(direct.start(after), { limit })) as JsonPageRow[];
+  }
+
+  /** Whether the filter is a plain read of a page index (a state and creation bounds at most). */
+  readsPageIndex(projectId: string, filter: ContactFilter): boolean {
+    return filter.email === undefined && new PageWalk(projectId, filter).indexOnly;
   }
 
   async count(projectId: string, filter: ContactFilter, bound: QueryBound = 'request'): Promise<number> {

@@ -33,8 +33,7 @@ import { SqliteWebhookStore } from './sqlite-webhooks.js';
 import { writeTransaction } from './write-transaction.js';
 import { RevocationCounter, RevocationFile } from './revocation-file.js';
 import { queries } from './queries.js';
-import { SqliteFilter } from './sqlite-filter.js';
-import { TIME_MARK } from './filter-sql.js';
+import { SqliteFilter, type JsonPageRow } from './sqlite-filter.js';
 import { isoTime } from '../../domain/contact-json.js';
 import { needsScan } from '../../domain/filter.js';
 import { contactEvent, deletedContactJson } from '../../domain/events.js';
@@ -43,11 +42,9 @@ import { DEFAULT_LIMITS } from '../../config.js';
 /** Contacts a stream (an export) reads at a time. */
 const STREAM_PAGE = 1000;
 
-/** Where the walk goes on after this line of JSON_LINE: `{"id":"<id>",…"createdAt":"\x03<ms>\x03…`. */
-function positionOfJsonLine(line: string): ContactPosition {
-  const id = line.slice(7, line.indexOf('"', 7));
-  const mark = line.indexOf('\x03');
-  return { createdAt: Number(line.slice(mark + 1, line.indexOf('\x03', mark + 1))), id };
+/** Where the walk goes on after this contact of a JSON page: its head starts `{"id":"<id>"`. */
+function positionOfJsonRow([head, createdAt]: JsonPageRow): ContactPosition {
+  return { createdAt, id: head.slice(7, head.indexOf('"', 7)) };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -244,20 +241,22 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * NDJSON written by SQLite itself (filter-sql.ts, JSON_LINE), for the
-   * filters that are a plain read of a page index; a page is one bounded
+   * NDJSON written mostly by SQLite itself (filter-sql.ts, JSON_HEAD), for
+   * the filters that are a plain read of a page index; a page is one bounded
    * statement, so the event loop gets a turn between pages.
    */
   private streamJson(projectId: string, filter: ContactFilter): AsyncGenerator<{ lines: string; count: number }> | undefined {
-    if (this.filtered.jsonPage(projectId, filter, undefined, 0) === undefined) return undefined;
+    if (!this.filtered.readsPageIndex(projectId, filter)) return undefined;
     const filtered = this.filtered;
     return (async function* () {
       let after: ContactPosition | undefined;
       do {
         const page = filtered.jsonPage(projectId, filter, after, STREAM_PAGE)!;
         const last = page[page.length - 1];
-        after = page.length === STREAM_PAGE && last ? positionOfJsonLine(last) : undefined;
-        if (page.length > 0) yield { lines: page.join('').replace(TIME_MARK, (_, ms: string) => isoTime(Number(ms))), count: page.length };
+        after = page.length === STREAM_PAGE && last ? positionOfJsonRow(last) : undefined;
+        let lines = '';
+        for (const [head, createdAt, updatedAt] of page) lines += `${head}${isoTime(createdAt)}","updatedAt":"${isoTime(updatedAt)}"}\n`;
+        if (page.length > 0) yield { lines, count: page.length };
         await new Promise((resolve) => setImmediate(resolve));
       } while (after);
     })();
