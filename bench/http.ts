@@ -200,9 +200,39 @@ async function measureStore(env: Record<string, string>, target: { dataDir?: str
   }
 }
 
-/** The median of per-round ratios of `system` to bare: higher is better for req/s, lower for CPU. */
-function ratioToBare(samples: Samples, system: ServerName, route: Route): number {
-  return median(samples[system][route].map((value, round) => value / samples.bare[route][round]!));
+/** The median of per-round ratios of `system` to `base` (bare unless said): higher is better for req/s, lower for CPU. */
+function ratioToBare(samples: Samples, system: ServerName, route: Route, base: ServerName = 'bare'): number {
+  return median(samples[system][route].map((value, round) => value / samples[base][route][round]!));
+}
+
+/**
+ * Issue 16's PostgreSQL targets, both from the wrk rounds: Rolodex's GET
+ * against the storage floor (plain node:http + pg, the route's one
+ * statement), and POST's ratio to bare against the 0.04 of the first round.
+ */
+function postgresTargets(measured: { wrk: Samples }): BenchResult[] {
+  const getRatio = ratioToBare(measured.wrk, 'rolodex', 'get', 'storage');
+  const postRatio = ratioToBare(measured.wrk, 'rolodex', 'post');
+  return [
+    {
+      name: 'http GET vs storage floor (postgres)',
+      metric: 'GET /contacts/:id req/s (wrk), Rolodex vs bare node:http + getById',
+      system: median(measured.wrk.rolodex.get),
+      floor: median(measured.wrk.storage.get),
+      ratio: getRatio,
+      target: '≥ 0.80 of the storage floor',
+      pass: getRatio >= 0.8,
+    },
+    {
+      name: 'http POST vs bare (postgres)',
+      metric: 'POST /contacts (new emails) req/s (wrk), ratio to bare; the first round measured 0.04',
+      system: median(measured.wrk.rolodex.post),
+      floor: median(measured.wrk.bare.post),
+      ratio: postRatio,
+      target: '≥ 0.16 of bare (4× 0.04)',
+      pass: postRatio >= 0.16,
+    },
+  ];
 }
 
 const DESCRIPTIONS: Record<Exclude<ServerName, 'bare'>, Record<Route, string>> = {
@@ -268,7 +298,8 @@ export async function httpThroughput(): Promise<BenchResult[]> {
   if (await postgresAvailable()) {
     const database = await freshDatabase('http');
     try {
-      results.push(...rows('postgres', await measureStore({ DATABASE_URL: database.url }, { databaseUrl: database.url })));
+      const measured = await measureStore({ DATABASE_URL: database.url }, { databaseUrl: database.url });
+      results.push(...postgresTargets(measured), ...rows('postgres', measured));
     } finally {
       await database.drop();
     }
