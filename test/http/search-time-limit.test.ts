@@ -1,7 +1,8 @@
 // The time bound on searches (SEARCH_TIMEOUT_MS) on PostgreSQL: a search
 // that runs past it is stopped by the database and answered with a 503 that
 // says so; the bound is the search's own (SET LOCAL), so the connection goes
-// back to the pool with the general statement timeout.
+// back to the pool with the general statement timeout. A text search also
+// plans with its own random_page_cost, for itself only.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hasPostgres, json } from '../support/app.js';
@@ -47,5 +48,24 @@ describe('search time bound on PostgreSQL', { skip: !hasPostgres && 'no PostgreS
     const list = await t.app.inject({ method: 'GET', url: '/contacts?limit=1', headers: auth });
     assert.equal(list.statusCode, 200, list.body);
     assert.equal(json(list).total, CONTACTS);
+  });
+
+  test("a search's own planner setting (random_page_cost) does not outlive it either", async () => {
+    const unbounded = await startPostgresApp({ max: 1, perProject: 1, searchTimeoutMs: 60_000 });
+    try {
+      const { auth: own } = await unbounded.project('planned');
+      await unbounded.app.inject({ method: 'POST', url: '/contacts', headers: { ...own, 'content-type': 'application/json' }, payload: { email: 'ada@example.com' } });
+      const response = await unbounded.app.inject({ method: 'GET', url: '/contacts?search=example', headers: own });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.equal(json(response).total, 1);
+      // The search ran on the pool's one connection, under queries.ts's search_text_limit.
+      assert.equal(unbounded.store.pool.totalCount, 1);
+      const { rows } = await unbounded.store.pool.query<{ now: string; reset: string }>(
+        "SELECT current_setting('random_page_cost') AS now, reset_val AS reset FROM pg_settings WHERE name = 'random_page_cost'",
+      );
+      assert.equal(rows[0]!.now, rows[0]!.reset);
+    } finally {
+      await unbounded.close();
+    }
   });
 });

@@ -111,11 +111,18 @@ const QUERY_CANCELED = '57014';
  * A search under its own time bound. SET LOCAL (set_config(…, true)) ends
  * with the transaction, so the connection goes back to the pool with the
  * general statement timeout; a search cut off by it is a QueryTimeoutError
- * (narrow the search), not an unavailable database.
+ * (narrow the search), not an unavailable database. A text search is also
+ * planned with its own page cost (see queries.ts, search_text_limit).
  */
-export function timedSearch<T>(pool: pg.Pool, timeoutMs: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export function timedSearch<T>(
+  pool: pg.Pool,
+  timeoutMs: number,
+  work: (client: pg.PoolClient) => Promise<T>,
+  textSearch = false,
+): Promise<T> {
   return transaction(pool, async (client) => {
-    await client.query({ name: 'search_time_limit', text: q.search_time_limit, values: [`${timeoutMs}ms`] });
+    const name = textSearch ? 'search_text_limit' : 'search_time_limit';
+    await client.query({ name, text: q[name], values: [`${timeoutMs}ms`] });
     try {
       return await work(client);
     } catch (error) {

@@ -370,7 +370,7 @@ export class PostgresStore implements Store {
    * only. A listing by state alone is a read of the page index and needs neither.
    */
   private filtered<T>(filter: ContactFilter, bound: QueryBound, work: (client: pg.PoolClient | pg.Pool) => Promise<T>): Promise<T> {
-    if (bound === 'request' && needsScan(filter)) return timedSearch(this.pool, this.searchTimeoutMs, work);
+    if (bound === 'request' && needsScan(filter)) return timedSearch(this.pool, this.searchTimeoutMs, work, filter.search !== undefined);
     return guarded(() => work(this.pool));
   }
 }
