@@ -118,7 +118,7 @@ export function timedSearch<T>(
   pool: pg.Pool,
   timeoutMs: number,
   work: (client: pg.PoolClient) => Promise<T>,
-  textSearch = false,
+  { textSearch = false }: { textSearch?: boolean } = {},
 ): Promise<T> {
   return transaction(pool, async (client) => {
     const name = textSearch ? 'search_text_limit' : 'search_time_limit';

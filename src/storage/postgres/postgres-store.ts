@@ -370,7 +370,9 @@ export class PostgresStore implements Store {
    * only. A listing by state alone is a read of the page index and needs neither.
    */
   private filtered<T>(filter: ContactFilter, bound: QueryBound, work: (client: pg.PoolClient | pg.Pool) => Promise<T>): Promise<T> {
-    if (bound === 'request' && needsScan(filter)) return timedSearch(this.pool, this.searchTimeoutMs, work, filter.search !== undefined);
+    if (bound === 'request' && needsScan(filter)) {
+      return timedSearch(this.pool, this.searchTimeoutMs, work, { textSearch: filter.search !== undefined });
+    }
     return guarded(() => work(this.pool));
   }
 }

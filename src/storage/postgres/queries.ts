@@ -54,7 +54,7 @@ export const queries = {
   // its size across them all: a small project beside a big one then has its
   // search count read every one of its emails from the unique index (4.5 ms
   // at 10,000) instead of the few trigram entries that match (1 ms). See
-  // docs/benchmarks.md, "tenants side by side".
+  // docs/benchmarks.md, "The PostgreSQL search beside a big neighbour".
   search_text_limit: "SELECT set_config('statement_timeout', $1, true), set_config('random_page_cost', '1.1', true)",
 
   projects_insert: 'INSERT INTO projects (id, name, created_at) VALUES ($1, $2, $3)',
