@@ -201,7 +201,7 @@ async function measureStore(env: Record<string, string>, target: { dataDir?: str
 }
 
 /** The median of per-round ratios of `system` to `base` (bare unless said): higher is better for req/s, lower for CPU. */
-function ratioToBare(samples: Samples, system: ServerName, route: Route, base: ServerName = 'bare'): number {
+function ratioTo(samples: Samples, system: ServerName, route: Route, base: ServerName = 'bare'): number {
   return median(samples[system][route].map((value, round) => value / samples[base][route][round]!));
 }
 
@@ -211,8 +211,8 @@ function ratioToBare(samples: Samples, system: ServerName, route: Route, base: S
  * statement), and POST's ratio to bare against the 0.04 of the first round.
  */
 function postgresTargets(measured: { wrk: Samples }): BenchResult[] {
-  const getRatio = ratioToBare(measured.wrk, 'rolodex', 'get', 'storage');
-  const postRatio = ratioToBare(measured.wrk, 'rolodex', 'post');
+  const getRatio = ratioTo(measured.wrk, 'rolodex', 'get', 'storage');
+  const postRatio = ratioTo(measured.wrk, 'rolodex', 'post');
   return [
     {
       name: 'http GET vs storage floor (postgres)',
@@ -252,7 +252,7 @@ function rows(
     for (const route of ['get', 'post'] as const) {
       const label = `http ${route.toUpperCase()}${LABELS[system]}`;
       const rpsTarget = system === 'rolodex' ? targets?.rps[route] : undefined;
-      const rpsRatio = ratioToBare(measured.autocannon, system, route);
+      const rpsRatio = ratioTo(measured.autocannon, system, route);
       results.push({
         name: `${label} (${store})`,
         metric: `${DESCRIPTIONS[system][route]} req/s`,
@@ -263,7 +263,7 @@ function rows(
         pass: rpsTarget === undefined || rpsRatio >= rpsTarget,
       });
       const cpuTarget = system === 'rolodex' ? targets?.cpu[route] : undefined;
-      const cpuRatio = ratioToBare(measured.cpu, system, route);
+      const cpuRatio = ratioTo(measured.cpu, system, route);
       results.push({
         name: `${label} server CPU (${store})`,
         metric: `${DESCRIPTIONS[system][route]} server CPU µs per request (wrk)`,
@@ -278,7 +278,7 @@ function rows(
         metric: `${DESCRIPTIONS[system][route]} req/s (wrk, in the CPU rounds)`,
         system: median(measured.wrk[system][route]),
         floor: median(measured.wrk.bare[route]),
-        ratio: ratioToBare(measured.wrk, system, route),
+        ratio: ratioTo(measured.wrk, system, route),
         target: 'reported',
         pass: true,
       });

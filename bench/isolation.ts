@@ -17,59 +17,25 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, startBenchServer, timed, type BenchServer } from './lib/processes.js';
+import { median, startBenchServer, type BenchServer } from './lib/processes.js';
+import { loadTenant, medianGet, SAMPLES, tenantEmail } from './lib/tenants.js';
 import { createProjectWithId } from './lib/projects.js';
 import { freshDatabase, postgresAvailable } from './lib/postgres.js';
-import { importThroughApi } from './lib/workload.js';
 import type { BenchResult } from './index.js';
 
 const BIG = 1_000_000;
 const SMALL = 10_000;
-const FILE_ROWS = 80_000;
-const SAMPLES = 30;
 const CLI_SAMPLES = 9;
 
-/** Every tenth email is at a `tenth…` domain, so `@tenth` matches ~10% of each project. */
-function email(project: string, i: number): string {
-  return `${project}${i}.${(i * 7919) % 100003}@${i % 10 === 0 ? 'tenth' : 'other'}${i % 89}.example.com`;
-}
-
-function csvRows(project: string, from: number, to: number): string {
-  const lines = ['email,name,plan,score'];
-  for (let i = from; i < to; i++) lines.push(`${email(project, i)},Name ${i},${i % 3 ? 'pro' : 'free'},${i % 1000}`);
-  return lines.join('\n') + '\n';
-}
-
-async function load(server: BenchServer, key: string, project: string, rows: number): Promise<number> {
-  const { ms } = await timed(async () => {
-    for (let from = 0; from < rows; from += FILE_ROWS) {
-      await importThroughApi(server.url, key, csvRows(project, from, Math.min(rows, from + FILE_ROWS)));
-    }
-  });
-  return ms;
-}
-
-/** Median ms of SAMPLES GETs (after three that warm the caches), and the last answer's total. */
+/** Median ms of an API GET, and the total of its last answer. */
 async function latency(server: BenchServer, key: string, path: string): Promise<{ ms: number; total: number }> {
-  const headers = { authorization: `Bearer ${key}` };
-  const times: number[] = [];
-  let total = NaN;
-  for (let i = 0; i < SAMPLES + 3; i++) {
-    const { ms, value } = await timed(async () => {
-      const response = await fetch(server.url + path, { headers });
-      const body = (await response.json()) as { total?: number };
-      if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
-      return body.total ?? NaN;
-    });
-    total = value;
-    if (i >= 3) times.push(ms);
-  }
-  return { ms: median(times), total };
+  const { ms, body } = await medianGet(server, path, { authorization: `Bearer ${key}` });
+  return { ms, total: (JSON.parse(body) as { total?: number }).total ?? NaN };
 }
 
 const QUERIES = {
   firstPage: { label: 'first page with its total', path: () => '/contacts?limit=20' },
-  searchOne: { label: 'search matching one contact', path: (project: string, rows: number) => `/contacts?search=${encodeURIComponent(email(project, rows / 2))}` },
+  searchOne: { label: 'search matching one contact', path: (project: string, rows: number) => `/contacts?search=${encodeURIComponent(tenantEmail(project, rows / 2))}` },
   searchTenth: { label: 'search matching ~10% (page + total)', path: () => '/contacts?search=%40tenth' },
 } as const;
 type QueryName = keyof typeof QUERIES;
@@ -142,12 +108,12 @@ async function runStore(store: 'sqlite' | 'postgres'): Promise<BenchResult[]> {
     const small = await createProjectWithId(target, 'small');
     const big = await createProjectWithId(target, 'big');
     server = await startBenchServer(env);
-    await load(server, small.key, 's', SMALL);
+    await loadTenant(server, small.key, 's', SMALL);
     settle(database?.url);
     console.error(`#   ${store}: the small project alone…`);
     const alone = await measure(server, small.key, 's', SMALL);
     console.error(`#   ${store}: importing the 1,000,000-contact neighbour…`);
-    const loadMs = await load(server, big.key, 'b', BIG);
+    const loadMs = await loadTenant(server, big.key, 'b', BIG);
     settle(database?.url);
     const beside = await measure(server, small.key, 's', SMALL);
     const bigTenth = await latency(server, big.key, QUERIES.searchTenth.path());

@@ -7,51 +7,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeCursor } from '../src/domain/cursor.js';
-import { median, residentMb, startBenchServer, timed, type BenchServer } from './lib/processes.js';
+import { residentMb, startBenchServer, type BenchServer } from './lib/processes.js';
+import { FILE_ROWS, loadTenant, medianGet, tenantEmail } from './lib/tenants.js';
 import { createProjectWithId } from './lib/projects.js';
 import { AdminService } from '../src/domain/admins.js';
 import { openStore } from '../src/storage/open-store.js';
-import { importThroughApi } from './lib/workload.js';
 import type { BenchResult } from './index.js';
 
 const BIG = 1_000_000;
 const SMALL = 10_000;
-const FILE_ROWS = 80_000;
-const SAMPLES = 30;
 
-/** Emails where every tenth is at a `tenth…` domain, so `@tenth` matches ~10%. */
-function email(project: string, i: number): string {
-  return `${project}${i}.${(i * 7919) % 100003}@${i % 10 === 0 ? 'tenth' : 'other'}${i % 89}.example.com`;
-}
-
-function csvRows(project: string, from: number, to: number): string {
-  const lines = ['email,name,plan,score'];
-  for (let i = from; i < to; i++) lines.push(`${email(project, i)},Name ${i},${i % 3 ? 'pro' : 'free'},${i % 1000}`);
-  return lines.join('\n') + '\n';
-}
-
-async function load(server: BenchServer, key: string, project: string, rows: number): Promise<number> {
-  const { ms } = await timed(async () => {
-    for (let from = 0; from < rows; from += FILE_ROWS) {
-      await importThroughApi(server.url, key, csvRows(project, from, Math.min(rows, from + FILE_ROWS)));
-    }
-  });
-  return ms;
-}
-
+/** Median ms of an API GET. */
 async function latency(server: BenchServer, key: string, path: string): Promise<number> {
-  const headers = { authorization: `Bearer ${key}` };
-  const times: number[] = [];
-  for (let i = 0; i < SAMPLES + 3; i++) {
-    const { ms, value } = await timed(async () => {
-      const response = await fetch(server.url + path, { headers });
-      await response.arrayBuffer();
-      return response.status;
-    });
-    if (value !== 200) throw new Error(`${path} answered ${value}`);
-    if (i >= 3) times.push(ms); // the first few warm the caches
-  }
-  return median(times);
+  return (await medianGet(server, path, { authorization: `Bearer ${key}` })).ms;
 }
 
 /** An operator's session cookie on the server's dashboard (the operator made through the store). */
@@ -75,29 +43,19 @@ async function dashboardCookie(server: BenchServer, dataDir: string): Promise<st
 
 /** Median ms of the dashboard's contacts page (its first page with the total, as an operator opens it). */
 async function pageLatency(server: BenchServer, cookie: string, path: string): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < SAMPLES + 3; i++) {
-    const { ms, value } = await timed(async () => {
-      const response = await fetch(server.url + path, { headers: { cookie }, redirect: 'manual' });
-      await response.arrayBuffer();
-      return response.status;
-    });
-    if (value !== 200) throw new Error(`${path} answered ${value}`);
-    if (i >= 3) times.push(ms);
-  }
-  return median(times);
+  return (await medianGet(server, path, { cookie })).ms;
 }
 
 async function queries(server: BenchServer, key: string, projectId: string, project: string, rows: number) {
   const headers = { authorization: `Bearer ${key}` };
   // A contact 10% from the oldest end: its cursor opens a page deep in the list.
-  const deepEmail = email(project, Math.floor(rows / 10));
+  const deepEmail = tenantEmail(project, Math.floor(rows / 10));
   const found = (await (await fetch(`${server.url}/contacts?search=${encodeURIComponent(deepEmail)}`, { headers })).json()) as any;
   const deep = found.contacts[0];
   const cursor = encodeCursor(projectId, { createdAt: Date.parse(deep.createdAt), id: deep.id });
   return {
     firstPage: await latency(server, key, '/contacts?limit=20'),
-    searchOne: await latency(server, key, `/contacts?search=${encodeURIComponent(email(project, Math.floor(rows / 2)))}`),
+    searchOne: await latency(server, key, `/contacts?search=${encodeURIComponent(tenantEmail(project, Math.floor(rows / 2)))}`),
     searchTenth: await latency(server, key, '/contacts?search=%40tenth'),
     deepPage: await latency(server, key, `/contacts?limit=20&cursor=${cursor}`),
   };
@@ -110,8 +68,8 @@ export async function scale(): Promise<BenchResult[]> {
     const big = await createProjectWithId({ dataDir }, 'big');
     const small = await createProjectWithId({ dataDir }, 'small');
     let server = await startBenchServer({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-    const loadMs = await load(server, big.key, 'b', BIG);
-    await load(server, small.key, 's', SMALL);
+    const loadMs = await loadTenant(server, big.key, 'b', BIG);
+    await loadTenant(server, small.key, 's', SMALL);
     const bigTimes = await queries(server, big.key, big.projectId, 'b', BIG);
     const smallTimes = await queries(server, small.key, small.projectId, 's', SMALL);
     const cookie = await dashboardCookie(server, dataDir);
