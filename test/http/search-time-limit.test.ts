@@ -5,6 +5,8 @@
 // plans with its own random_page_cost, for itself only.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { timedSearch } from '../../src/storage/postgres/database.js';
 import { hasPostgres, json } from '../support/app.js';
 import type { Auth } from '../support/contacts.js';
 import { startPostgresApp, type PostgresTestApp } from '../support/postgres-app.js';
@@ -66,6 +68,23 @@ describe('search time bound on PostgreSQL', { skip: !hasPostgres && 'no PostgreS
       assert.equal(rows[0]!.now, rows[0]!.reset);
     } finally {
       await unbounded.close();
+    }
+  });
+
+  test('a text search plans with random_page_cost at most 1.1, inside its own transaction; other filtered reads, and a server set lower, keep theirs', async () => {
+    const settingIn = async (pool: pg.Pool, textSearch: boolean) =>
+      timedSearch(pool, 60_000, async (client) => (await client.query<{ v: string }>("SELECT current_setting('random_page_cost') AS v")).rows[0]!.v, { textSearch });
+    const server = new pg.Pool({ connectionString: t.databaseUrl, max: 1 });
+    const lower = new pg.Pool({ connectionString: t.databaseUrl, max: 1, options: '-c random_page_cost=0.5' });
+    try {
+      const { rows } = await server.query<{ v: string }>("SELECT current_setting('random_page_cost') AS v");
+      const own = rows[0]!.v;
+      assert.equal(await settingIn(server, true), Number(own) < 1.1 ? own : '1.1');
+      assert.equal(await settingIn(server, false), own);
+      assert.equal((await server.query<{ v: string }>("SELECT current_setting('random_page_cost') AS v")).rows[0]!.v, own);
+      assert.equal(await settingIn(lower, true), '0.5');
+    } finally {
+      await Promise.all([server.end(), lower.end()]);
     }
   });
 });
